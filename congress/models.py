@@ -1,0 +1,1 @@
+"""Models of congress: filled by its issue."""

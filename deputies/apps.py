@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DeputiesConfig(AppConfig):
+    name = "deputies"
+    verbose_name = "代表管理"
+
+    def ready(self):
+        from . import panels  # noqa: F401  (register dashboard panels)

@@ -1,0 +1,77 @@
+"""The IT superuser's tools: users, regions, memberships, units, terms. No business data."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import AuditEntry, HandlingUnit, Membership, Region, Term, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 1
+    autocomplete_fields = ["region", "handling_unit"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (("平台信息", {"fields": ("name", "phone", "must_change_password")}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("平台信息", {"fields": ("name", "phone")}),)
+    list_display = ("username", "name", "phone", "is_active", "must_change_password", "last_login")
+    search_fields = ("username", "name", "phone")
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        # An account an admin creates, or whose password an admin sets, must be given a
+        # password of the person's own choosing at first login.
+        if not change or "password" in form.changed_data:
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "code", "parent")
+    list_filter = ("kind",)
+    search_fields = ("name", "code")
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "region", "level", "start_date", "end_date")
+    autocomplete_fields = ["region"]
+
+
+@admin.register(HandlingUnit)
+class HandlingUnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "region", "contact", "phone", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name",)
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "region", "role", "handling_unit")
+    list_filter = ("role",)
+    search_fields = ("user__username", "user__name", "region__name")
+    autocomplete_fields = ["user", "region", "handling_unit"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: nobody edits or deletes the audit log, not even IT."""
+
+    list_display = ("time", "username", "ip", "action", "model_label", "object_repr")
+    list_filter = ("action",)
+    search_fields = ("username", "object_repr")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "org"
+    verbose_name = "组织与权限"
+
+    def ready(self):
+        from . import audit, jobs  # noqa: F401  (connect receivers, register job kinds)

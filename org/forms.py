@@ -1,0 +1,67 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+from .models import AuditEntry
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "账号或密码不正确。连续输错5次，该账号在本机将被锁定15分钟。",
+        "inactive": "该账号已停用，请联系系统管理员。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "账号"
+        self.fields["password"].label = "密码"
+        self.fields["username"].widget.attrs.update({"autofocus": True, "placeholder": "请输入账号"})
+        self.fields["password"].widget.attrs.update({"placeholder": "请输入密码"})
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "当前密码"
+        self.fields["new_password1"].label = "新密码"
+        self.fields["new_password2"].label = "确认新密码"
+
+
+class AuditFilterForm(forms.Form):
+    username = forms.CharField(label="账号", required=False)
+    action = forms.ChoiceField(label="操作", required=False, choices=[("", "全部")] + list(AuditEntry.Action.choices))
+    model = forms.CharField(label="对象类型", required=False)
+    ip = forms.CharField(label="IP地址", required=False)
+    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filter(self, qs):
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["username"]:
+            qs = qs.filter(username__icontains=data["username"])
+        if data["action"]:
+            qs = qs.filter(action=data["action"])
+        if data["model"]:
+            qs = qs.filter(model_label__icontains=data["model"]) | qs.filter(model__icontains=data["model"])
+        if data["ip"]:
+            qs = qs.filter(ip=data["ip"]) if _is_ip(data["ip"]) else qs.none()
+        if data["date_from"]:
+            qs = qs.filter(time__date__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(time__date__lte=data["date_to"])
+        return qs
+
+
+def _is_ip(text):
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class RegionSwitchForm(forms.Form):
+    region = forms.IntegerField(required=False)

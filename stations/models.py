@@ -1,0 +1,1 @@
+"""Models of stations: filled by its issue."""
