@@ -6,4 +6,4 @@ class DeputiesConfig(AppConfig):
     verbose_name = "代表管理"
 
     def ready(self):
-        from . import panels  # noqa: F401  (register dashboard panels)
+        from . import demo, panels  # noqa: F401  (register dashboard panels and the demo seeder)

@@ -44,6 +44,8 @@ class Deputy(models.Model):
         OTHER = "other", "其他"
 
     scope_region_field = "region"
+    # Personal data: the audit log keeps only a masked form of these.
+    audit_masked_fields = ("id_number", "phone")
 
     region = models.ForeignKey(Region, verbose_name="所属乡镇", on_delete=models.PROTECT, related_name="deputies")
     user = models.OneToOneField(
@@ -70,7 +72,7 @@ class Deputy(models.Model):
     class Meta:
         verbose_name = "人大代表"
         verbose_name_plural = "人大代表"
-        ordering = ["region__path", "name", "pk"]
+        ordering = ["region__code", "name", "pk"]
 
     def __str__(self):
         return self.name
@@ -102,6 +104,8 @@ class Mandate(models.Model):
         RECALLED = "recalled", "罢免"
         TERMINATED = "terminated", "终止"
         TRANSFERRED = "transferred", "调离"
+        # The term ended with the mandate intact (not a loss of the seat like 终止).
+        EXPIRED = "expired", "届满"
 
     scope_region_field = "deputy__region"
     scope_write_roles = (Role.TOWNSHIP_CLERK,)

@@ -25,7 +25,7 @@ def _structure_panel(request, region):
     names = [r["region__name"] for r in by_township]
     chart_option = {
         "tooltip": {},
-        "grid": {"left": 40, "right": 10, "bottom": 70, "top": 20},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 36, "containLabel": True},
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40, "interval": 0}},
         "yAxis": {"type": "value", "name": "人"},
         "series": [

@@ -23,7 +23,7 @@ def serving_by_township(region):
         Mandate.objects.filter(
             status=Mandate.Status.SERVING, level=Mandate.Level.TOWNSHIP, region__path__startswith=region.path
         )
-        .values("region__name", "region__path")
+        .values("region__name", "region__code")
         .annotate(n=Count("pk"))
-        .order_by("region__path")
+        .order_by("region__code")
     )

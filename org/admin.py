@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from .models import AuditEntry, HandlingUnit, Membership, Region, Term, User
 
@@ -13,8 +14,17 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["region", "handling_unit"]
 
 
+class ResetPasswordForm(AdminPasswordChangeForm):
+    """A password an admin sets is a reset: the person must choose its own at next login."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = ResetPasswordForm
     fieldsets = BaseUserAdmin.fieldsets + (("平台信息", {"fields": ("name", "phone", "must_change_password")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("平台信息", {"fields": ("name", "phone")}),)
     list_display = ("username", "name", "phone", "is_active", "must_change_password", "last_login")

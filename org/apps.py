@@ -6,4 +6,4 @@ class OrgConfig(AppConfig):
     verbose_name = "组织与权限"
 
     def ready(self):
-        from . import audit, jobs  # noqa: F401  (connect receivers, register job kinds)
+        from . import audit, demo, jobs  # noqa: F401  (connect receivers, register job kinds and the demo seeder)

@@ -37,12 +37,22 @@ def _plain(value):
     return value
 
 
+def mask(value) -> str:
+    """Keep the first 4 and last 4 characters (5101**********1234), as the UI does."""
+    text = str(value)
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
 def _values(instance) -> dict:
+    masked = set(getattr(type(instance), "audit_masked_fields", ()))
     values = {}
     for field in instance._meta.concrete_fields:
         if field.name in IGNORED_FIELDS:
             continue
-        values[field.name] = _plain(getattr(instance, field.attname))
+        value = _plain(getattr(instance, field.attname))
+        values[field.name] = mask(value) if field.name in masked and value else value
     return values
 
 

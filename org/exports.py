@@ -16,7 +16,7 @@ def region_directory(ctx) -> str:
         Region.objects.in_region(ctx.region)
         .select_related("parent")
         .annotate(accounts=Count("memberships__user", distinct=True), children_count=Count("children", distinct=True))
-        .order_by("path")
+        .order_by("code")
     )
     total = regions.count() or 1
 

@@ -86,7 +86,8 @@ class Region(models.Model):
     class Meta:
         verbose_name = "行政区划"
         verbose_name_plural = "行政区划"
-        ordering = ["path"]
+        # Codes are hierarchical (county, township, village digits), so this is tree order.
+        ordering = ["code"]
         indexes = [models.Index(fields=["kind", "path"])]
 
     def __str__(self):
@@ -211,7 +212,7 @@ class HandlingUnit(models.Model):
     class Meta:
         verbose_name = "承办单位"
         verbose_name_plural = "承办单位"
-        ordering = ["region__path", "name"]
+        ordering = ["region__code", "name"]
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="unit_unique_name")]
 
     def __str__(self):
@@ -274,7 +275,7 @@ def user_memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, "_memberships_cache", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("region"))
+        cached = list(Membership.objects.filter(user=user).select_related("region", "handling_unit__region"))
         user._memberships_cache = cached
     return cached
 

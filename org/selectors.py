@@ -16,7 +16,7 @@ def switchable_regions(user) -> list[Region]:
     q = Q()
     for p in paths:
         q |= Q(path__startswith=p)
-    return list(Region.objects.filter(q, kind__in=COUNTY_KINDS + TOWNSHIP_KINDS).order_by("path"))
+    return list(Region.objects.filter(q, kind__in=COUNTY_KINDS + TOWNSHIP_KINDS).order_by("code"))
 
 
 def home_region(user, active_region=None) -> Region | None:
@@ -43,7 +43,7 @@ def township_table(region: Region):
     return (
         Region.objects.filter(path__startswith=region.path, kind__in=TOWNSHIP_KINDS)
         .annotate(village_count=Count("children"))
-        .order_by("path")
+        .order_by("code")
     )
 
 

@@ -1,5 +1,6 @@
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 
@@ -19,3 +20,14 @@ class CharacterClassValidator:
 
     def get_help_text(self):
         return f"密码须包含小写字母、大写字母、数字、符号中的至少{self.min_classes}类。"
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, in Chinese: Django 5.2 changed this message's msgid and its zh-hans
+    catalogue was not updated, so users would read the English sentence."""
+
+    def get_error_message(self):
+        return f"密码长度太短。密码必须包含至少 {self.min_length} 个字符。"
+
+    def get_help_text(self):
+        return f"密码必须包含至少 {self.min_length} 个字符。"

@@ -93,8 +93,8 @@ class TermFactory(DjangoModelFactory):
 
     number = factory.Sequence(lambda n: 20 + n)
     level = Term.Level.TOWNSHIP
-    start_date = datetime.date(2021, 10, 1)
-    end_date = datetime.date(2026, 9, 30)
+    start_date = datetime.date(2021, 12, 1)
+    end_date = datetime.date(2026, 12, 31)
 
     @classmethod
     def in_township(cls, township):
