@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "axes",
+    "org.apps.AxesConfig",
     "org",
     "deputies",
     "stations",
@@ -147,6 +147,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["config.formats"]
+# Our own catalogue: django-axes has no Chinese, and Django 5.2's changed password
+# messages lost theirs.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static and uploaded files ---------------------------------------------------------
 STATIC_URL = "static/"

@@ -53,3 +53,10 @@ def _my_panel(request, region):
 menu.register(
     section="代表", title="代表名册", url_name="deputies:deputy-list", icon="bi-people", roles=menu.BUSINESS, order=10
 )
+menu.register(
+    section="代表",
+    title="我的履职档案",
+    url_name="deputies:my-duty-file",
+    icon="bi-journal-bookmark",
+    roles=[Role.DEPUTY],
+)

@@ -1,6 +1,9 @@
 from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views import View
 
-from org.mixins import ScopedDetailView, ScopedListView
+from org.mixins import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from org.roles import Role
 
 from .models import Deputy, Mandate
@@ -45,3 +48,16 @@ class DeputyDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         ctx["panels"] = duty_file_panels.render(self.request, self.object)
         return ctx
+
+
+class MyDutyFileView(RoleRequiredMixin, View):
+    """A deputy's sidebar entry: straight to its own duty file."""
+
+    allowed_roles = (Role.DEPUTY,)
+    scope_exempt = "redirects a deputy to its own Deputy row (Deputy.user); the detail view is scoped"
+
+    def get(self, request):
+        deputy = Deputy.objects.filter(user=request.user).only("pk").first()
+        if deputy is None:
+            raise Http404("您的账号尚未关联代表信息，请联系乡镇人大秘书。")
+        return redirect(deputy.get_absolute_url())

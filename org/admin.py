@@ -3,8 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 
 from .models import AuditEntry, HandlingUnit, Membership, Region, Term, User
+
+admin.site.unregister(Group)
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,8 +28,16 @@ class ResetPasswordForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     change_password_form = ResetPasswordForm
-    fieldsets = BaseUserAdmin.fieldsets + (("平台信息", {"fields": ("name", "phone", "must_change_password")}),)
-    add_fieldsets = BaseUserAdmin.add_fieldsets + (("平台信息", {"fields": ("name", "phone")}),)
+    # Roles come from memberships (below), not Django groups and permissions: those stay hidden.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("个人信息", {"fields": ("name", "phone", "email")}),
+        ("状态", {"fields": ("is_active", "must_change_password", "is_staff", "is_superuser")}),
+        ("登录记录", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (("个人信息", {"fields": ("name", "phone")}),)
+    readonly_fields = ("last_login", "date_joined")
+    list_filter = ("is_active", "is_staff", "must_change_password", "memberships__role")
     list_display = ("username", "name", "phone", "is_active", "must_change_password", "last_login")
     search_fields = ("username", "name", "phone")
     inlines = [MembershipInline]

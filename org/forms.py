@@ -1,17 +1,28 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from .models import AuditEntry
 
 
+def lockout_policy() -> tuple[int, int]:
+    """(failed logins before a lockout, minutes it lasts), as configured."""
+    return settings.AXES_FAILURE_LIMIT, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "账号或密码不正确。连续输错5次，该账号在本机将被锁定15分钟。",
+        "invalid_login": "账号或密码不正确。连续输错{limit}次，该账号在本机将被锁定{minutes}分钟。",
         "inactive": "该账号已停用，请联系系统管理员。",
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit, minutes = lockout_policy()
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": self.error_messages["invalid_login"].format(limit=limit, minutes=minutes),
+        }
         self.fields["username"].label = "账号"
         self.fields["password"].label = "密码"
         self.fields["username"].widget.attrs.update({"autofocus": True, "placeholder": "请输入账号"})

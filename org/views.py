@@ -14,7 +14,7 @@ from django.views.generic import ListView, TemplateView
 
 from . import selectors
 from .audit import audit_event
-from .forms import AuditFilterForm, LoginForm, PortalPasswordChangeForm
+from .forms import AuditFilterForm, LoginForm, PortalPasswordChangeForm, lockout_policy
 from .jobs import JOB_KINDS, JobError, job_create
 from .middleware import ActiveRegionMiddleware
 from .mixins import RoleRequiredMixin, ScopedDetailView, ScopedListView
@@ -40,6 +40,11 @@ class LoginView(auth_views.LoginView):
     template_name = "org/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["lockout_limit"], ctx["lockout_minutes"] = lockout_policy()
+        return ctx
 
 
 class LogoutView(auth_views.LogoutView):
@@ -166,10 +171,9 @@ class RegionSwitchView(RoleRequiredMixin, View):
         region = allowed.get(raw)
         if region is None or region.is_county_level and len([r for r in allowed.values() if r.is_county_level]) == 1:
             request.session.pop(ActiveRegionMiddleware.SESSION_KEY, None)
-            messages.info(request, "已切换为全县视图。")
         else:
+            # The banner under the top bar says where the user now is; no message needed.
             request.session[ActiveRegionMiddleware.SESSION_KEY] = region.pk
-            messages.info(request, f"已切换到：{region.name}")
         target = request.POST.get("next") or reverse("home")
         if not target.startswith("/") or target.startswith("//"):
             target = reverse("home")

@@ -228,13 +228,19 @@ class Shooter:
         if href:
             self.visit(page, who, href, size, name=f"{page_name(self.base, url)}-detail")
 
+    # The admin lists worth a look, in this order (others only if none of these exist).
+    ADMIN_LISTS = ("/org/user/", "/org/region/", "/axes/accessattempt/")
+
     def admin_pages(self, page, who, size):
-        """The Django admin: its first two model lists and one change form."""
-        lists = page.eval_on_selector_all("#content-main th[scope=row] a", "els => els.map(e => e.getAttribute('href'))")
-        for href in lists[:2]:
+        """The Django admin: the users, regions and lockouts lists, and one user's form."""
+        lists = page.eval_on_selector_all(
+            "#content-main th[scope=row] a", "els => els.map(e => e.getAttribute('href'))"
+        )
+        chosen = [h for key in self.ADMIN_LISTS for h in lists if h.endswith(key)] or lists[:2]
+        for i, href in enumerate(chosen):
             self.visit(page, who, href, size)
             rows = page.eval_on_selector_all("#result_list tbody th a", "els => els.map(e => e.getAttribute('href'))")
-            if rows and href == lists[0]:
+            if rows and i == 0:
                 self.visit(page, who, rows[0], size, name=f"{page_name(self.base, href)}-change")
 
     def region_switch(self, page, who, size):

@@ -14,7 +14,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.factories import DeputyFactory  # noqa: E402
+from tests.factories import DeputyFactory, MandateFactory, TermFactory  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,6 +88,28 @@ def test_phone_sidebar_hides_behind_the_menu_button(live_server, world, phone_pa
     roster.tap()
     expect(page.locator("main h1")).to_have_text("代表名册")
     expect(roster).to_be_hidden()
+    assert_clean(page)
+
+
+def test_county_dashboard_draws_the_chart_and_switches_region(live_server, world, page):
+    for town, n in ((world.town_a, 3), (world.town_b, 2)):
+        term = TermFactory(region=town)
+        for _ in range(n):
+            MandateFactory(deputy=DeputyFactory(region=town), region=town, term=term)
+    base = live_server.url
+    login(page, base, world.county_admin.username, world.password)
+    expect(page.locator("main h1")).to_have_text("测试县")
+    # ECharts drew into the chart's box (a canvas), from the vendored script.
+    expect(page.locator("#panel-deputy_structure [data-chart] canvas")).to_have_count(1)
+    expect(page.locator("#panel-region_overview table")).to_contain_text("乙镇")
+
+    with page.expect_navigation():
+        page.locator("#region-switch select").select_option(label="　乙镇")
+    expect(page.locator("main h1")).to_have_text("乙镇")
+    expect(page.locator(".scope-bar")).to_contain_text("乙镇")
+    page.get_by_role("button", name="返回全县视图").click()
+    expect(page.locator("main h1")).to_have_text("测试县")
+    expect(page.locator(".scope-bar")).to_have_count(0)
     assert_clean(page)
 
 
