@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: $(BIN)/python requirements.txt
+$(VENV)/.runtime: $(BIN)/python requirements.txt constraints.txt
 	bash scripts/install-system-deps.sh runtime
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@

@@ -90,6 +90,8 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates the file but not its folder; var/ is not in a fresh clone.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
     # The Celery worker is a second process writing the same file: wait for the lock
     # instead of failing at once, and let readers run beside a writer.
     DATABASES["default"]["OPTIONS"] = {
