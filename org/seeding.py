@@ -27,6 +27,7 @@ from django.db.models.functions import Cast, Concat
 
 from .models import HandlingUnit, Membership, Region, Term, User
 from .roles import Role
+from .validators import id_checksum
 
 SEED = 20261122
 SCALES = ("demo", "province")
@@ -249,29 +250,6 @@ def person_name(rng: random.Random, gender: str, birth_year: int | None = None) 
         era = "young" if rng.random() < 0.7 else "mid"
     single = rng.random() < _SINGLE_SHARE[era]
     return surname(rng) + rng.choice(_GIVEN_BY_LENGTH[((gender, era), single)])
-
-
-# GB 11643-1999: weights of the first 17 digits, and the check character for sum mod 11.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_checksum(first17: str) -> str:
-    """The 18th character of a 居民身份证号 for its first 17 digits (GB 11643 ISO 7064 MOD 11-2)."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_id_number(value: str) -> bool:
-    """Whether `value` is a well-formed 18-digit 身份证号: digits, a real birth date, and the
-    right check character."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    try:
-        datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return value[17].upper() == id_checksum(value[:17])
 
 
 def id_number(

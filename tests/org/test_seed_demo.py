@@ -17,7 +17,8 @@ from django.test import Client
 from deputies.models import Deputy, Mandate
 from org.models import AuditEntry, HandlingUnit, Membership, Region, Term, User
 from org.roles import Role
-from org.seeding import id_checksum, is_valid_id_number, person_name
+from org.seeding import person_name
+from org.validators import id_checksum, is_valid_id_number
 
 pytestmark = pytest.mark.django_db
 
