@@ -60,3 +60,18 @@ menu.register(
     icon="bi-journal-bookmark",
     roles=[Role.DEPUTY],
 )
+# Entries of pages deputies/ offers; an entry whose URL is not (yet) defined is left out.
+menu.register(
+    section="代表", title="代表结构", url_name="deputies:structure", icon="bi-pie-chart", roles=menu.BUSINESS, order=20
+)
+menu.register(
+    section="代表", title="代表小组", url_name="deputies:group-list", icon="bi-diagram-3", roles=menu.BUSINESS, order=30
+)
+menu.register(
+    section="代表",
+    title="导入代表信息",
+    url_name="deputies:import-upload",
+    icon="bi-upload",
+    roles=[Role.TOWNSHIP_CLERK],
+    order=40,
+)

@@ -18,7 +18,7 @@ import itertools
 import factory
 from factory.django import DjangoModelFactory
 
-from deputies.models import Deputy, Mandate
+from deputies.models import Constituency, Deputy, DeputyGroup, Mandate, VoterContact
 from org.models import HandlingUnit, Job, Membership, Region, Term, User
 from org.roles import Role
 
@@ -150,3 +150,43 @@ class MandateFactory(DjangoModelFactory):
     def in_township(cls, township):
         deputy = DeputyFactory(region=township)
         return cls(deputy=deputy, region=township, term=TermFactory(region=township))
+
+
+@scoped_factory(Constituency)
+class ConstituencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Constituency
+
+    number = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"测试选区{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(DeputyGroup)
+class DeputyGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = DeputyGroup
+
+    name = factory.Sequence(lambda n: f"测试代表小组{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        group = cls(region=township)
+        group.members.add(DeputyFactory(region=township))
+        return group
+
+
+@scoped_factory(VoterContact)
+class VoterContactFactory(DjangoModelFactory):
+    class Meta:
+        model = VoterContact
+
+    name = factory.Sequence(lambda n: f"测试选民{n}")
+    phone = "13900000000"
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(deputy=DeputyFactory(region=township))
