@@ -6,4 +6,6 @@ class DeputiesConfig(AppConfig):
     verbose_name = "代表管理"
 
     def ready(self):
-        from . import demo, panels  # noqa: F401  (register dashboard panels and the demo seeder)
+        # Registers dashboard panels, the demo seeder and the job kinds (the worker imports
+        # apps, not views, so job kinds must be reachable from here).
+        from . import demo, exports, importing, panels  # noqa: F401

@@ -289,3 +289,74 @@ class VoterContact(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.deputy}联系的选民）"
+
+
+class ImportBatch(models.Model):
+    """One upload of the deputy roster (代表信息登记表) into a township: the stored file, what
+    the check found (problems, the rows it would create or update) and what the commit did.
+    Nothing reaches Deputy before the clerk confirms; deputies/importing.py does the work."""
+
+    class State(models.TextChoices):
+        PARSING = "parsing", "校验中"
+        PARSED = "parsed", "待确认导入"
+        COMMITTING = "committing", "导入中"
+        COMMITTED = "committed", "已导入"
+        FAILED = "failed", "失败"
+
+    class Policy(models.TextChoices):
+        SKIP = "skip", "跳过"
+        UPDATE = "update", "更新已有记录"
+
+    scope_region_field = "region"
+    scope_write_roles = (Role.TOWNSHIP_CLERK,)
+
+    region = models.ForeignKey(Region, verbose_name="导入乡镇", on_delete=models.PROTECT, related_name="deputy_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Under MEDIA_ROOT, never static: it holds ID numbers and is served to no one.
+    file = models.FileField("上传文件", upload_to="imports/deputies/%Y/%m/", blank=True)
+    original_name = models.CharField("文件名", max_length=200)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PARSING, db_index=True)
+    policy = models.CharField("已有代表", max_length=10, choices=Policy.choices, default=Policy.SKIP)
+    # The background job of a large file (校验 or 导入), for its progress bar.
+    job = models.ForeignKey("org.Job", verbose_name="后台任务", on_delete=models.SET_NULL, null=True, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    create_count = models.PositiveIntegerField("新增", default=0)
+    existing_count = models.PositiveIntegerField("已有代表", default=0)
+    error_count = models.PositiveIntegerField("错误", default=0)
+    warning_count = models.PositiveIntegerField("提示", default=0)
+    created_count = models.PositiveIntegerField("已新增", default=0)
+    updated_count = models.PositiveIntegerField("已更新", default=0)
+    skipped_count = models.PositiveIntegerField("已跳过", default=0)
+    # [{row, column, message, level}] and one summary per data row for the preview.
+    problems = models.JSONField("问题", default=list, blank=True)
+    rows = models.JSONField("预览", default=list, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True, db_index=True)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "代表信息导入"
+        verbose_name_plural = "代表信息导入"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"导入批次#{self.pk}（{self.original_name}）"
+
+    def get_absolute_url(self):
+        return reverse("deputies:import-detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (self.State.PARSING, self.State.COMMITTING)

@@ -35,6 +35,7 @@ def menu_for(roles: set[str], is_superuser: bool = False, current_path: str = ""
     if is_superuser:
         roles = roles | {Role.SUPERUSER}
     sections: dict[str, list[dict]] = {}
+    entries = []
     for item in sorted(_items, key=lambda i: (SECTIONS.index(i.section) if i.section in SECTIONS else 99, i.order)):
         if not set(item.roles) & roles:
             continue
@@ -42,10 +43,15 @@ def menu_for(roles: set[str], is_superuser: bool = False, current_path: str = ""
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_path == url or (url != "/" and current_path.startswith(url))
-        sections.setdefault(item.section, []).append(
-            {"title": item.title, "url": url, "icon": item.icon, "active": active}
-        )
+        entry = {"title": item.title, "url": url, "icon": item.icon, "active": False}
+        sections.setdefault(item.section, []).append(entry)
+        entries.append(entry)
+    # The deepest entry containing the page is the active one (/deputies/import/ is not 代表名册).
+    matching = [
+        e for e in entries if current_path == e["url"] or (e["url"] != "/" and current_path.startswith(e["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     return [{"title": title, "items": items} for title, items in sections.items()]
 
 

@@ -11,7 +11,7 @@ from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 from django.utils import timezone
 
-from .roles import COUNTY_KINDS, TOWNSHIP_KINDS, Role
+from .roles import COUNTY_KINDS, REGION_READ_ROLES, TOWNSHIP_KINDS, Role
 from .scoping import ScopedQuerySet
 
 
@@ -181,6 +181,21 @@ class Term(models.Model):
 
     def __str__(self):
         return f"第{chinese_numeral(self.number)}届（{self.start_date.year}—{self.end_date.year}）"
+
+    @classmethod
+    def scope_extra_q(cls, user, action):
+        # Terms are set on the county for all its townships: a township's users read the
+        # terms of the regions above them too.
+        if action != "view":
+            return None
+        ids = {
+            int(part)
+            for m in user_memberships(user)
+            if m.role in REGION_READ_ROLES or m.role == Role.DEPUTY
+            for part in m.region.path.strip("/").split("/")
+            if part
+        }
+        return models.Q(region_id__in=ids) if ids else None
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date <= self.start_date:
@@ -353,6 +368,7 @@ class AuditEntry(models.Model):
         LOCKOUT = "lockout", "账号锁定"
         VIEW_SENSITIVE = "view_sensitive", "查看敏感信息"
         EXPORT = "export", "导出"
+        IMPORT = "import", "导入"
 
     time = models.DateTimeField("时间", default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -383,8 +399,11 @@ class AuditEntry(models.Model):
 
 
 def chinese_numeral(n: int) -> str:
-    """1..99 as Chinese numerals (第二十届)."""
+    """0..99 as Chinese numerals (第二十届); larger numbers stay Arabic (no congress has
+    reached its hundredth term)."""
     digits = "零一二三四五六七八九"
+    if n < 0 or n > 99:
+        return str(n)
     if n < 10:
         return digits[n]
     tens, ones = divmod(n, 10)

@@ -28,6 +28,13 @@ class World:
     password: str = PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Personas log in with a password; PBKDF2's 1,000,000 rounds would cost ~0.5 s per
+    user per test. The hasher itself is Django's, tested upstream."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     county = RegionFactory.county(name="测试县")

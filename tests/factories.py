@@ -190,3 +190,27 @@ class VoterContactFactory(DjangoModelFactory):
     @classmethod
     def in_township(cls, township):
         return cls(deputy=DeputyFactory(region=township))
+
+
+from deputies.models import ImportBatch  # noqa: E402  (appended with the import feature)
+
+
+@scoped_factory(ImportBatch)
+class ImportBatchFactory(DjangoModelFactory):
+    """A checked upload of the roster, as the import preview shows it (no file needed)."""
+
+    class Meta:
+        model = ImportBatch
+
+    original_name = factory.Sequence(lambda n: f"代表信息登记表-测试批次{n}.xlsx")
+    state = ImportBatch.State.PARSED
+    total_rows = 1
+    create_count = 1
+    rows = factory.LazyFunction(
+        lambda: [{"row": 3, "name": "导入测试人", "id": "1101**********0011", "action": "create"}]
+    )
+
+    @classmethod
+    def in_township(cls, township):
+        clerk = Membership.objects.filter(region=township, role=Role.TOWNSHIP_CLERK).first()
+        return cls(region=township, uploaded_by=clerk.user if clerk else None)

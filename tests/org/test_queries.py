@@ -43,8 +43,8 @@ def add_rows(world, n_deputies, n_jobs, n_audit):
 
 # (persona, url name, budget): the budget is today's count; raise it only for a constant cost.
 PAGES = [
-    ("county_admin", "deputies:deputy-list", 9),
-    ("clerk_a", "deputies:deputy-list", 8),
+    ("county_admin", "deputies:deputy-list", 12),
+    ("clerk_a", "deputies:deputy-list", 11),
     ("county_admin", "org:job-list", 9),
     ("clerk_a", "org:job-list", 8),
     ("county_admin", "home", 12),

@@ -194,6 +194,12 @@ def check_create(route: Route, world, client):
     assert opened, f"{url}: no persona gets a form on this create page, so nothing was checked"
 
 
+def page_text(response) -> str:
+    """The body as text; a file download (streamed, or binary) is searched as bytes decoded leniently."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode("utf-8", errors="replace")
+
+
 def _markers(row):
     """How a row shows up in a page: its text, or a link to it."""
     markers = [escape(str(row))]
@@ -273,13 +279,13 @@ def test_exempt_url_shows_nothing_of_another_township(route, world, client, medi
         pytest.fail(f"{route.test_id}: an exempt view with URL kwargs needs a test of its own", pytrace=False)
     url = reverse(route.name)
     as_user(client, world.clerk_b)
-    baseline = client.get(url).content.decode()
+    baseline = page_text(client.get(url))
     markers = []
     for model in SCOPED_FACTORIES:
         markers += [m for m in _markers(build_row(model, world.town_a)) if m not in baseline]
     assert markers, "no township-A marker to look for"
     response = as_user(client, world.clerk_b).get(url)
-    text = response.content.decode()
+    text = page_text(response)
     leaked = [m for m in markers if m in text]
     assert not leaked, f"township-B clerk sees township-A rows on {url}: {leaked}"
 

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.test import Client
 
-from deputies.models import Deputy, Mandate
+from deputies.models import Constituency, Deputy, DeputyGroup, Mandate, VoterContact
 from org.models import AuditEntry, HandlingUnit, Membership, Region, Term, User
 from org.roles import Role
 from org.seeding import person_name
@@ -44,7 +44,8 @@ def seed(*args) -> str:
 
 def counts() -> dict[str, int]:
     """Row counts of everything the seed creates (and the audit log)."""
-    models = (Region, Term, HandlingUnit, User, Membership, Deputy, Mandate, AuditEntry)
+    models = (Region, Term, HandlingUnit, User, Membership, Deputy, Mandate, Constituency, DeputyGroup,
+              VoterContact, AuditEntry)  # fmt: skip
     return {m.__name__: m.objects.count() for m in models}
 
 
