@@ -70,3 +70,22 @@ def login(client):
         return client
 
     return do
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory, django_db_setup, django_db_blocker):
+    """A real Celery worker process for the module's job tests (tests/org/worker.py); its
+    tests must commit (django_db(transaction=True)) for the worker to see their rows."""
+    from django.test import override_settings
+
+    from tests.org.worker import WorkerProcess
+
+    base = tmp_path_factory.mktemp("jobs")
+    media = base / "media"
+    media.mkdir()
+    with override_settings(MEDIA_ROOT=str(media)):
+        proc = WorkerProcess(media_root=media, broker_dir=base / "broker").start()
+        try:
+            yield proc
+        finally:
+            proc.stop()

@@ -10,7 +10,6 @@ import random
 import time
 
 import pytest
-from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -281,21 +280,6 @@ def test_mandate_columns_pick_the_serving_township_seat():
 
 
 # --- on a real worker --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def worker(tmp_path_factory, django_db_setup, django_db_blocker):
-    from tests.org.worker import WorkerProcess
-
-    base = tmp_path_factory.mktemp("roster-jobs")
-    media = base / "media"
-    media.mkdir()
-    with override_settings(MEDIA_ROOT=str(media)):
-        proc = WorkerProcess(media_root=media, broker_dir=base / "broker").start()
-        try:
-            yield proc
-        finally:
-            proc.stop()
 
 
 @pytest.mark.worker

@@ -8,27 +8,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.test import override_settings
 
 import tests.org.jobkinds  # noqa: F401  (registers the test job kinds here too)
 from org.jobs import job_create
 from org.models import Job
-from tests.org.worker import WorkerProcess
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def worker(tmp_path_factory, django_db_setup, django_db_blocker):
-    base = tmp_path_factory.mktemp("jobs")
-    media = base / "media"
-    media.mkdir()
-    with override_settings(MEDIA_ROOT=str(media)):
-        proc = WorkerProcess(media_root=media, broker_dir=base / "broker").start()
-        try:
-            yield proc
-        finally:
-            proc.stop()
 
 
 def wait_for(job, states, timeout=60, seen=None):

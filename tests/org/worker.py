@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import kombu.pools
 from django.conf import settings
 from django.db import connection
 
@@ -36,6 +37,8 @@ def reset_producer():
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools per connection URL globally; a closed one would be reused.
+    kombu.pools.reset()
 
 
 class WorkerProcess:
