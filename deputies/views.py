@@ -72,7 +72,7 @@ class ServiceFormMixin:
         return redirect(self.get_success_url_for(result))
 
     def perform(self, form):  # pragma: no cover - each view defines it
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define perform(form)")
 
     def get_success_url_for(self, result):
         return result.get_absolute_url()
