@@ -9,6 +9,8 @@ import re
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 from org.models import Region, Term, user_memberships
 from org.roles import Role
@@ -23,6 +25,32 @@ MINORITY = "minority"
 MAIN_FIELDS = ("q", "region", "term", "status")
 
 
+class PlainSelect(forms.Select):
+    """A <select> built in Python in one pass. Django's Select renders each option through
+    its own template include; a province admin's township and term lists hold ~1,600
+    options, which took most of the roster's time (hundreds of ms) to render."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = set(self.format_value(value))
+
+        def options(choices):
+            for option_value, label in choices:
+                if isinstance(label, (list, tuple)):  # an optgroup
+                    yield format_html(
+                        '<optgroup label="{}">{}</optgroup>',
+                        option_value,
+                        format_html_join("", "{}", ((o,) for o in options(label))),
+                    )
+                    continue
+                v = "" if option_value is None else str(option_value)
+                yield format_html('<option value="{}"{}>{}</option>', v, " selected" if v in chosen else "", label)
+
+        body = format_html_join("", "{}", ((o,) for o in options(self.choices)))
+        return format_html("<select{}>{}</select>", flatatt(final), body)
+
+
 def _choices(label_all, choices):
     return [("", label_all)] + list(choices)
 
@@ -35,13 +63,19 @@ class DeputyFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "姓名、拼音首字母（如 zw）或工作单位"}),
     )
     region = forms.ModelChoiceField(
-        label="乡镇", queryset=Region.objects.none(), required=False, empty_label="全部乡镇"
+        label="乡镇", queryset=Region.objects.none(), required=False, empty_label="全部乡镇", widget=PlainSelect
     )
-    term = TermChoiceField(label="届次", queryset=Term.objects.none(), required=False, empty_label="全部届次")
+    term = TermChoiceField(
+        label="届次", queryset=Term.objects.none(), required=False, empty_label="全部届次", widget=PlainSelect
+    )
     status = forms.ChoiceField(label="资格状态", required=False, choices=_choices("全部状态", Mandate.Status.choices))
     level = forms.ChoiceField(label="代表层级", required=False, choices=_choices("全部层级", Mandate.Level.choices))
     group = forms.ModelChoiceField(
-        label="代表小组", queryset=DeputyGroup.objects.none(), required=False, empty_label="全部小组"
+        label="代表小组",
+        queryset=DeputyGroup.objects.none(),
+        required=False,
+        empty_label="全部小组",
+        widget=PlainSelect,
     )
     gender = forms.ChoiceField(label="性别", required=False, choices=_choices("全部", Deputy.Gender.choices))
     ethnicity = forms.ChoiceField(

@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from pypinyin import Style, lazy_pinyin
 
-from org.models import Region, Term
+from org.models import Region, Term, user_roles
 from org.roles import Role
 from org.scoping import ScopedQuerySet
 from org.validators import validate_id_number, validate_mobile
@@ -131,8 +131,11 @@ class Deputy(models.Model):
 
     @classmethod
     def scope_extra_q(cls, user, action):
-        # A deputy reads its own record.
-        if action == "view" and user.is_authenticated:
+        # A deputy reads its own record. Only users holding the deputy role get the extra
+        # OR: it is on the deputy row while the region rule goes through the region join,
+        # so the database cannot use an index for either side and scans every deputy (a
+        # county or township user's roster and structure read the whole province).
+        if action == "view" and user.is_authenticated and Role.DEPUTY in user_roles(user):
             return models.Q(user=user)
         return None
 

@@ -236,13 +236,16 @@ def _rows(pairs, total):
 
 
 def structure(deputies, *, level: str = Mandate.Level.TOWNSHIP, on: datetime.date | None = None,
-              previous_term: Term | None = None) -> dict:  # fmt: skip
+              previous_term: Term | None = None, by_township: bool = False) -> dict:  # fmt: skip
     """Counts and shares of the serving deputies in `deputies` (a scoped queryset) by
     gender, age band, party, education, occupation, 连任 and 归侨 — all in ONE aggregate
-    query — and by ethnicity in a second (values().annotate()).
+    query grouped by township, summed here — and by ethnicity in a second
+    (values().annotate()).
 
     连任 (re-elected) is the deputy's own flag or a mandate at the same level in the
-    previous term. Returns {"total": n, "dimensions": [...]}."""
+    previous term. Returns {"total": n, "dimensions": [...]}, and with `by_township` also
+    "by_township": the rows of structure_by_township() from the same grouped query (a
+    province's 89,000 deputies are read once, not twice)."""
     on = on or today()
     serving = serving_deputies(deputies, level)
     again = Q(reelected=True)
@@ -265,7 +268,10 @@ def structure(deputies, *, level: str = Mandate.Level.TOWNSHIP, on: datetime.dat
     counts["reelected"] = Count("pk", filter=again)
     counts["overseas"] = Count("pk", filter=Q(returned_overseas=True))
     counts["minority"] = Count("pk", filter=~Q(ethnicity="汉族"))
-    c = serving.order_by().aggregate(**counts)
+    # Grouped by the deputy's own region_id (an integer hash aggregate; grouping by the
+    # region's name and code sorted 89,000 rows on disk at province scale).
+    grouped = list(serving.order_by().values("region").annotate(**counts))
+    c = {key: sum(row[key] for row in grouped) for key in counts}
     total = c["total"]
 
     ethnic = list(serving.order_by().values("ethnicity").annotate(n=Count("pk")).order_by("-n", "ethnicity"))
@@ -319,7 +325,30 @@ def structure(deputies, *, level: str = Mandate.Level.TOWNSHIP, on: datetime.dat
             "rows": _rows([("yes", "归侨", c["overseas"]), ("no", "非归侨", total - c["overseas"])], total),
         },
     ]
-    return {"total": total, "dimensions": dimensions}
+    result = {"total": total, "dimensions": dimensions}
+    if by_township:
+        regions = Region.objects.in_bulk([row["region"] for row in grouped])
+        rows = sorted(grouped, key=lambda row: regions[row["region"]].code)
+        result["by_township"] = [_township_row(row, regions[row["region"]]) for row in rows]
+    return result
+
+
+def _township_row(row, region: Region) -> dict:
+    """One township's row of structure_by_township() from structure()'s grouped counts."""
+    out = {
+        "region__name": region.name,
+        "region__code": region.code,
+        "total": row["total"],
+        "women": row[f"gender_{Deputy.Gender.FEMALE}"],
+        "minority": row["minority"],
+        "cpc": row[f"party_{Deputy.Party.CPC}"],
+        "workers_farmers": row[f"occupation_{Deputy.Occupation.WORKER}"]
+        + row[f"occupation_{Deputy.Occupation.FARMER}"],
+        "young": row["age_u35"],
+    }
+    for key in ("women", "minority", "cpc", "workers_farmers", "young"):
+        out[f"{key}_share"] = _share(out[key], out["total"])
+    return out
 
 
 def structure_by_township(deputies, *, level: str = Mandate.Level.TOWNSHIP, on: datetime.date | None = None):

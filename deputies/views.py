@@ -587,15 +587,14 @@ class StructureView(RoleRequiredMixin, TemplateView):
         on = timezone.localdate()
         current, previous = selectors.current_and_previous_term(region, level, on) if region else (None, None)
         deputies = Deputy.objects.for_user(user).in_region(region)
-        data = selectors.structure(deputies, level=level, on=on, previous_term=previous)
+        county_level = region is not None and region.is_county_level
+        data = selectors.structure(deputies, level=level, on=on, previous_term=previous, by_township=county_level)
         mandates = Mandate.objects.for_user(user).in_region(region).filter(level=level)
         timeline = selectors.serving_over_time(mandates, terms=[previous, current], on=on)
         for dim in data["dimensions"]:
             dim["option"] = _chart_option(dim)
             dim["chart_id"] = f"chart-{dim['key']}"
-        by_township = []
-        if region is not None and region.is_county_level:
-            by_township = selectors.structure_by_township(deputies, level=level, on=on)
+        by_township = data.get("by_township", [])
         ctx.update(
             region=region,
             level=level,

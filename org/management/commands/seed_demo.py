@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from org.models import Region
 from org.seeding import SCALES, SeedContext, registered_seeders
@@ -84,6 +84,12 @@ class Command(BaseCommand):
                 ctx.log(f"[{seeder.name}]")
                 seeder.fn(ctx)
                 ctx.log(f"  用时 {time.monotonic() - t0:.1f} 秒")
+        if connection.vendor == "postgresql":
+            # Planner statistics for the freshly loaded tables: without them PostgreSQL
+            # guesses one serving mandate in the province and nests loops over 89,000
+            # deputies (the structure page took a second until autovacuum got round to it).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         if verbose:
             self.stdout.write("")
