@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", org_views.healthz, name="healthz"),
     path("org/", include("org.urls")),
     path("deputies/", include("deputies.urls")),
+    path("stations/", include("stations.urls")),
     path("sysadmin/", admin.site.urls),
 ]
 

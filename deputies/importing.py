@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +43,8 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 # Above this many data rows the check and the commit run as background jobs.
 BACKGROUND_ROWS = 2_000
+# A commit creating at least this many deputies refreshes PostgreSQL's planner statistics.
+BIG_IMPORT_ANALYZE = BACKGROUND_ROWS
 # What the decompressed parts of an .xlsx may add up to (a real 50,000-row roster is ~60 MB).
 MAX_UNZIPPED = 250 * 1024 * 1024
 # calamine holds a sheet as a dense grid of its extent: a sheet with one cell in A1 and one in
@@ -1313,6 +1315,11 @@ def commit_batch(batch: ImportBatch, user, policy: str, progress: Progress = _no
     except IntegrityError:
         # Someone registered one of these numbers between the check and the commit.
         raise CommitRefused("导入时发现身份证号与刚登记的代表冲突，未导入任何数据。请重新上传文件校验。")
+    if len(deputies) >= BIG_IMPORT_ANALYZE and connection.vendor == "postgresql":
+        # Thousands of new rows at once skew the planner until autovacuum catches up (it
+        # may be off): refresh the statistics the roster and structure pages rely on.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE deputies_deputy, deputies_mandate")
     progress(99, "导入完成")
     return {"created": len(deputies), "updated": updated, "skipped": skipped, "mandates": len(mandates)}
 

@@ -214,3 +214,82 @@ class ImportBatchFactory(DjangoModelFactory):
     def in_township(cls, township):
         clerk = Membership.objects.filter(region=township, role=Role.TOWNSHIP_CLERK).first()
         return cls(region=township, uploaded_by=clerk.user if clerk else None)
+
+
+from django.core.files.base import ContentFile  # noqa: E402  (appended with the stations app)
+
+from stations.models import Standard, StandardItem, Station, StationFile, StationItemState  # noqa: E402
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@scoped_factory(Station)
+class StationFactory(DjangoModelFactory):
+    class Meta:
+        model = Station
+
+    kind = Station.Kind.HOME
+    name = factory.Sequence(lambda n: f"测试代表之家{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(Standard)
+class StandardFactory(DjangoModelFactory):
+    """A standard; in_township makes one of the township's own (a county's would be read by
+    every township of the county, as it should)."""
+
+    class Meta:
+        model = Standard
+
+    name = factory.Sequence(lambda n: f"测试标准{n}")
+    year = 2026
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(StandardItem)
+class StandardItemFactory(DjangoModelFactory):
+    class Meta:
+        model = StandardItem
+
+    title = factory.Sequence(lambda n: f"测试项目{n}")
+    order = 1
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(standard=StandardFactory(region=township))
+
+
+@scoped_factory(StationItemState)
+class StationItemStateFactory(DjangoModelFactory):
+    class Meta:
+        model = StationItemState
+
+    state = StationItemState.State.PARTLY
+    evidence_type = "image/png"
+
+    @classmethod
+    def in_township(cls, township):
+        row = cls(station=StationFactory(region=township), item=StandardItemFactory.in_township(township))
+        row.evidence.save("evidence.png", ContentFile(PNG_BYTES))
+        return row
+
+
+@scoped_factory(StationFile)
+class StationFileFactory(DjangoModelFactory):
+    class Meta:
+        model = StationFile
+
+    title = factory.Sequence(lambda n: f"测试阵地照片{n}")
+    kind = StationFile.Kind.PHOTO
+    content_type = "image/png"
+    file = factory.LazyFunction(lambda: ContentFile(PNG_BYTES, name="photo.png"))
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(station=StationFactory(region=township))

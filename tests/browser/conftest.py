@@ -112,10 +112,3 @@ def phone_page(browser):
     context, page = _new_page(browser, PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     yield page
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """The personas' passwords are hashed and checked a dozen times per test; PBKDF2's
-    million rounds would make these tests slow without testing anything of the flow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

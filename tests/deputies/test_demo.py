@@ -38,7 +38,6 @@ P = Mandate.PresidiumRole
 @pytest.fixture(autouse=True)
 def demo_settings(settings):
     settings.DEBUG = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed():

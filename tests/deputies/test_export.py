@@ -28,11 +28,6 @@ URL = "/deputies/export/"
 FIRST_DATA_ROW = 4  # title, note, header, then the deputies
 
 
-@pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)

@@ -32,12 +32,6 @@ UPLOAD = reverse("deputies:import-upload")
 
 
 @pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    # The world fixture makes seven users; the production hasher takes 0.3 s for each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     return tmp_path

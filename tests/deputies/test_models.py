@@ -48,10 +48,9 @@ def seat(deputy, term, **kw) -> Mandate:
 
 
 @pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # TermFactory numbers terms 20, 21, … across the whole run and str(Term) spells the
-    # number in Chinese for 1..99 only: start each test, and leave it, with a low number.
+def term_numbers_from_the_start():
+    # TermFactory numbers terms 20, 21, … across the whole run; tests here read term names
+    # (第二十届…) and expect them to start low in each test.
     TermFactory.reset_sequence()
     yield
     TermFactory.reset_sequence()

@@ -20,11 +20,6 @@ from tests.deputies.test_export import make_deputy
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def deputy(world):
     """A township-A deputy with two terms, a group, a constituency and many voter contacts

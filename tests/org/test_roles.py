@@ -20,11 +20,6 @@ AUDIT_EXPORT = reverse("org:audit-export")
 SWITCH = reverse("org:region-switch")
 
 
-@pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def rows(world):
     """A deputy and a job in each township, with names that appear nowhere else."""

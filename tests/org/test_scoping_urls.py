@@ -245,12 +245,6 @@ def check_list(route: Route, world, client):
     assert seen_by, f"{url}: neither the county admin nor the township-A clerk can open the list"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    # The world fixture makes seven users; the production hasher takes 0.3 s for each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

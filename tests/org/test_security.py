@@ -40,11 +40,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 GOOD_PASSWORD = "Qz7#riverLamp"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashers(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def post_login(client, username, password, ip="10.0.0.1"):
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
 

@@ -28,11 +28,9 @@ TODAY = datetime.date(2026, 11, 22)
 
 @pytest.fixture(autouse=True)
 def demo_settings(settings):
-    """DEBUG on and a fast password hasher for every test here."""
-    # pytest-django runs tests with DEBUG off, which seed_demo refuses; and a fast hasher,
-    # since the demo accounts are checked one by one.
+    """DEBUG on for every test here."""
+    # pytest-django runs tests with DEBUG off, which seed_demo refuses.
     settings.DEBUG = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed(*args) -> str:

@@ -1,0 +1,77 @@
+"""Reads of stations/: checklists, counts and the rooms failing the headline standard, in SQL."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from .models import Standard, StandardItem, Station, StationItemState
+from .services import HEADLINE_STANDARD
+
+MET = StationItemState.State.MET
+
+
+def standards_for(station: Station):
+    """The active standards that apply to a room: those of its county (or its township)."""
+    ids = [int(x) for x in station.region.path.strip("/").split("/") if x]
+    # 六有, 七有, 八有, 十有 in that order: fewest items first.
+    return (
+        Standard.objects.filter(region_id__in=ids, active=True)
+        .annotate(n_items=Count("items"))
+        .order_by("-year", "n_items", "name")
+    )
+
+
+def pick_standard(station: Station, standard_id=None):
+    standards = list(standards_for(station))
+    chosen = None
+    if standard_id:
+        chosen = next((s for s in standards if str(s.pk) == str(standard_id)), None)
+    if chosen is None:
+        chosen = next((s for s in standards if s.name == HEADLINE_STANDARD), None) or (
+            standards[0] if standards else None
+        )
+    return standards, chosen
+
+
+def checklist(station: Station, standard: Standard) -> list[dict]:
+    """Each item of `standard` with the room's state (None: not filled in yet) and a gap flag."""
+    states = {s.item_id: s for s in StationItemState.objects.filter(station=station, item__standard=standard)}
+    rows = []
+    for item in standard.items.all():
+        state = states.get(item.pk)
+        rows.append({"item": item, "state": state, "gap": state is None or state.state != MET})
+    return rows
+
+
+def with_headline_counts(qs):
+    """Annotate met and gap counts against the headline standard (六有)."""
+    headline = Q(item_states__item__standard__name=HEADLINE_STANDARD, item_states__item__standard__active=True)
+    return qs.annotate(
+        met_count=Count("item_states", filter=headline & Q(item_states__state=MET)),
+        gap_count=Count("item_states", filter=headline & ~Q(item_states__state=MET)),
+    )
+
+
+def _unmet_headline():
+    """Items of the room's county's active 六有 the room has not met (or not filled in)."""
+    met_state = StationItemState.objects.filter(station=OuterRef(OuterRef("pk")), item=OuterRef("pk"), state=MET)
+    return StandardItem.objects.filter(
+        standard__name=HEADLINE_STANDARD,
+        standard__active=True,
+        standard__region_id=OuterRef("township__parent_id"),
+    ).exclude(Exists(met_state))
+
+
+def failing_headline(qs):
+    """Rooms with an item of their county's active 六有 not met (or not filled in)."""
+    return qs.filter(Exists(_unmet_headline()))
+
+
+def station_counts(stations) -> dict:
+    """Rooms in use, by kind, and those failing the headline standard: one aggregate query."""
+    return stations.filter(active=True).aggregate(
+        total=Count("pk"),
+        homes=Count("pk", filter=Q(kind=Station.Kind.HOME)),
+        liaisons=Count("pk", filter=Q(kind=Station.Kind.LIAISON)),
+        failing=Count("pk", filter=Q(Exists(_unmet_headline()))),
+    )
