@@ -276,6 +276,8 @@ def _check_unzipped(archive: zipfile.ZipFile) -> None:
                         max_col = max(max_col, max(_col_number(c) for c in set(found)))
                     rows += len(_ROW_TAG.findall(buf))
                     cells += len(_CELL_TAG.findall(buf))
+        # zipfile raises NotImplementedError for a compression method it does not know and
+        # RuntimeError for an encrypted member: both mean "not a workbook we can read".
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
             raise ImportFileError("文件不是有效的 Excel 工作簿（.xlsx），压缩内容已损坏或已加密。请重新保存后再上传。")
         if not is_sheet:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from deputies.privacy import mask_id_number, mask_phone, may_see_full
 from org.models import AuditEntry
 from tests.deputies.test_models import make_id
-from tests.factories import DeputyFactory, TermFactory
+from tests.factories import DeputyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +20,6 @@ NUMBER = make_id(datetime.date(1975, 4, 3), serial=57)
 PHONE = "13987654321"
 MASKED_ID = NUMBER[:4] + "*" * 10 + NUMBER[-4:]
 MASKED_PHONE = "139****4321"
-
-
-@pytest.fixture(autouse=True)
-def term_numbers_from_the_start():
-    # TermFactory numbers terms 20, 21, … across the whole run; tests here read term names
-    # (第二十届…) and expect them to start low in each test.
-    TermFactory.reset_sequence()
-    yield
-    TermFactory.reset_sequence()
 
 
 @pytest.fixture

@@ -14,19 +14,10 @@ from deputies import services
 from deputies.models import Deputy, Mandate
 from deputies.selectors import years_before
 from tests.deputies.test_models import county_terms, make_id, seat
-from tests.factories import DeputyFactory, MandateFactory, TermFactory
+from tests.factories import DeputyFactory, MandateFactory
 
 pytestmark = pytest.mark.django_db
 ROSTER = reverse("deputies:deputy-list")
-
-
-@pytest.fixture(autouse=True)
-def term_numbers_from_the_start():
-    # TermFactory numbers terms 20, 21, … across the whole run; tests here read term names
-    # (第二十届…) and expect them to start low in each test.
-    TermFactory.reset_sequence()
-    yield
-    TermFactory.reset_sequence()
 
 
 @pytest.fixture

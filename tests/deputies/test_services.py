@@ -18,15 +18,6 @@ from tests.factories import DeputyFactory, RegionFactory, TermFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def term_numbers_from_the_start():
-    # TermFactory numbers terms 20, 21, … across the whole run; tests here read term names
-    # (第二十届…) and expect them to start low in each test.
-    TermFactory.reset_sequence()
-    yield
-    TermFactory.reset_sequence()
-
-
 @pytest.fixture
 def term(world):
     return county_terms(world.county)[1]
