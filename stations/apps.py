@@ -6,5 +6,14 @@ class StationsConfig(AppConfig):
     verbose_name = "两室一平台"
 
     def ready(self):
-        # Sidebar entries, the dashboard panel and the demo seeder.
-        from . import demo, panels  # noqa: F401
+        # Sidebar entries, dashboard and duty-file panels of each part, and the demo seeder.
+        from . import (  # noqa: F401
+            demo,
+            panels,
+            panels_activities,
+            panels_compliance,
+            panels_public,
+            panels_receptions,
+            panels_registers,
+            panels_roster,
+        )

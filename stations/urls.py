@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import urls_activities, urls_compliance, urls_receptions, urls_registers, urls_roster, views
 
 app_name = "stations"
 
@@ -18,3 +18,9 @@ urlpatterns = [
     path("standards/<int:pk>/", views.StandardDetailView.as_view(), name="standard-detail"),
     path("standards/items/<int:pk>/edit/", views.StandardItemUpdateView.as_view(), name="standard-item-update"),
 ]
+# Each part of the app owns its URL module (and views_/forms_/services_/selectors_ modules).
+urlpatterns += urls_roster.urlpatterns
+urlpatterns += urls_receptions.urlpatterns
+urlpatterns += urls_activities.urlpatterns
+urlpatterns += urls_registers.urlpatterns
+urlpatterns += urls_compliance.urlpatterns

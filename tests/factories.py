@@ -293,3 +293,111 @@ class StationFileFactory(DjangoModelFactory):
     @classmethod
     def in_township(cls, township):
         return cls(station=StationFactory(region=township))
+
+
+from stations.models import (  # noqa: E402  (appended with rosters, receptions and activities)
+    Activity,
+    ActivityFile,
+    DutyRoster,
+    Reception,
+    VoterIssue,
+    VoterIssueEvent,
+)
+
+
+@scoped_factory(DutyRoster)
+class DutyRosterFactory(DjangoModelFactory):
+    class Meta:
+        model = DutyRoster
+        skip_postgeneration_save = True
+
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+
+    @classmethod
+    def in_township(cls, township):
+        row = cls(station=StationFactory(region=township))
+        row.deputies.add(DeputyFactory(region=township))
+        return row
+
+
+@scoped_factory(Reception)
+class ReceptionFactory(DjangoModelFactory):
+    class Meta:
+        model = Reception
+        skip_postgeneration_save = True
+
+    date = datetime.date(2026, 3, 10)
+    voter_count = 3
+    summary = "选民反映村道破损、饮水不稳定。"
+
+    @classmethod
+    def in_township(cls, township):
+        row = cls(station=StationFactory(region=township))
+        row.deputies.add(DeputyFactory(region=township))
+        return row
+
+
+@scoped_factory(VoterIssue)
+class VoterIssueFactory(DjangoModelFactory):
+    """A recorded issue; in_township makes one referred to a unit of the township."""
+
+    class Meta:
+        model = VoterIssue
+
+    content = factory.Sequence(lambda n: f"测试反映问题{n}：村口路灯不亮")
+    raised_on = datetime.date(2026, 3, 10)
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(
+            region=township,
+            station=StationFactory(region=township),
+            state=VoterIssue.State.REFERRED,
+            handling_unit=HandlingUnitFactory(region=township),
+            referred_on=datetime.date(2026, 3, 11),
+            due_on=datetime.date(2026, 4, 10),
+        )
+
+
+@scoped_factory(VoterIssueEvent)
+class VoterIssueEventFactory(DjangoModelFactory):
+    class Meta:
+        model = VoterIssueEvent
+
+    to_state = VoterIssue.State.RECORDED
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(issue=VoterIssueFactory.in_township(township))
+
+
+@scoped_factory(Activity)
+class ActivityFactory(DjangoModelFactory):
+    class Meta:
+        model = Activity
+        skip_postgeneration_save = True
+
+    kind = Activity.Kind.INSPECTION
+    date = datetime.date(2026, 4, 15)
+    topic = factory.Sequence(lambda n: f"测试视察活动{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        row = cls(region=township, station=StationFactory(region=township))
+        row.participants.add(DeputyFactory(region=township))
+        return row
+
+
+@scoped_factory(ActivityFile)
+class ActivityFileFactory(DjangoModelFactory):
+    class Meta:
+        model = ActivityFile
+
+    title = factory.Sequence(lambda n: f"测试活动照片{n}")
+    kind = ActivityFile.Kind.PHOTO
+    content_type = "image/png"
+    file = factory.LazyFunction(lambda: ContentFile(PNG_BYTES, name="photo.png"))
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(activity=ActivityFactory.in_township(township))

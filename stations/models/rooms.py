@@ -9,6 +9,8 @@ at a village/community). `Standard` + `StandardItem` are the county's checklists
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -21,6 +23,10 @@ from org.roles import COUNTY_KINDS, REGION_READ_ROLES, TOWNSHIP_KINDS, Role
 from org.scoping import ScopedQuerySet
 
 VILLAGE_KINDS = ("village", "community")
+
+
+def new_public_code() -> str:
+    return secrets.token_urlsafe(9)
 
 
 def _ancestor_region_ids(user) -> set[int]:
@@ -69,6 +75,9 @@ class Station(models.Model):
     active = models.BooleanField("在用", default=True)
     closed_on = models.DateField("撤销日期", null=True, blank=True)
     created_at = models.DateTimeField("建立时间", default=timezone.now)
+    # The room's key on the public opinion page (its QR code): random, so the public URLs
+    # cannot be walked room by room.
+    public_code = models.CharField("二维码编号", max_length=16, unique=True, null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -85,6 +94,8 @@ class Station(models.Model):
         if self.region_id:
             township = self.region.township()
             self.township_id = township.pk if township else self.region_id
+        if not self.public_code:
+            self.public_code = new_public_code()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

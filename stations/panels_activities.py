@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the activities part (imported by StationsConfig.ready)."""

@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the public part (imported by StationsConfig.ready)."""

@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the registers part (imported by StationsConfig.ready)."""

@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the roster part (imported by StationsConfig.ready)."""

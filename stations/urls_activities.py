@@ -1,0 +1,3 @@
+"""URLs of the activities part (added to stations/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the compliance part (added to stations/urls.py)."""
+
+urlpatterns: list = []

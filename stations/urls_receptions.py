@@ -1,0 +1,3 @@
+"""URLs of the receptions part (added to stations/urls.py)."""
+
+urlpatterns: list = []
