@@ -9,6 +9,7 @@ class StationsConfig(AppConfig):
         # Sidebar entries, dashboard and duty-file panels of each part, and the demo seeder.
         from . import (  # noqa: F401
             demo,
+            demo_life,
             panels,
             panels_activities,
             panels_compliance,

@@ -43,3 +43,40 @@ def test_seeder_counts_and_idempotent(seed):
     before = (Station.objects.count(), StationItemState.objects.count(), Standard.objects.count())
     seed()
     assert (Station.objects.count(), StationItemState.objects.count(), Standard.objects.count()) == before
+
+
+def test_room_life_covers_every_state_and_kind(seed):
+    """Two years of rosters, receptions, every issue state and activity kind, public
+    opinions with tracking codes, overdue work in a unit's inbox, one activity waiting for
+    the clerk; a second run adds nothing."""
+    import datetime
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from stations.models import Activity, DutyRoster, Reception, VoterIssue, VoterIssueEvent
+
+    seed()
+    today = timezone.localdate()
+    assert DutyRoster.objects.filter(date__year=today.year - 1).exists()
+    assert not DutyRoster.objects.annotate(n=Count("deputies")).filter(n=0).exists()
+    assert Reception.objects.filter(date__gt=today).count() == 0
+    assert set(VoterIssue.objects.values_list("state", flat=True)) == set(VoterIssue.State.values)
+    assert set(Activity.objects.values_list("kind", flat=True)) == set(Activity.Kind.values)
+    public = VoterIssue.objects.filter(source=VoterIssue.Source.PUBLIC)
+    assert public.exists() and not public.filter(tracking_code__isnull=True).exists()
+    assert VoterIssue.objects.filter(state="referred", due_on__lt=today).exists()
+    assert Activity.objects.filter(status=Activity.Status.PENDING, recorded_by__username="deputy_chengguan_1").exists()
+    # Every issue's log starts at "recorded" and ends at its current state.
+    issue = VoterIssue.objects.filter(state="closed").first()
+    steps = list(issue.events.values_list("to_state", flat=True))
+    assert steps[0] == "recorded" and steps[-1] == "closed"
+    assert VoterIssueEvent.objects.count() >= VoterIssue.objects.count()
+    # Some liaison rooms fell silent this quarter: the compliance list has something to show.
+    quiet_since = today - datetime.timedelta(days=90)
+    busy = set(Reception.objects.filter(date__gte=quiet_since).values_list("station_id", flat=True))
+    busy |= set(Activity.objects.filter(date__gte=quiet_since).values_list("station_id", flat=True))
+    assert Station.objects.exclude(pk__in=busy).exists()
+    before = [m.objects.count() for m in (DutyRoster, Reception, VoterIssue, Activity)]
+    seed()
+    assert [m.objects.count() for m in (DutyRoster, Reception, VoterIssue, Activity)] == before
