@@ -16,6 +16,7 @@ urlpatterns = [
     path("org/", include("org.urls")),
     path("deputies/", include("deputies.urls")),
     path("stations/", include("stations.urls")),
+    path("congress/", include("congress.urls")),
     # The public opinion page a room's QR code opens: short, no login.
     path("v/", include("stations.urls_public")),
     path("sysadmin/", admin.site.urls),

@@ -398,6 +398,32 @@ class AuditEntry(models.Model):
         return f"{self.time:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
 
 
+class Notification(models.Model):
+    """An in-portal message to one user (a suggestion became overdue, a unit answered…).
+
+    Personal, not regional: only its recipient reads it. Made by notification_send (org.services
+    of the app that raises it), shown in the top bar and on /org/notifications/.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return self.title
+
+
 def chinese_numeral(n: int) -> str:
     """0..99 as Chinese numerals (第二十届); larger numbers stay Arabic (no congress has
     reached its hundredth term)."""

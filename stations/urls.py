@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_activities, urls_compliance, urls_receptions, urls_registers, urls_roster, views
+from . import urls_activities, urls_compliance, urls_qr, urls_receptions, urls_registers, urls_roster, views
 
 app_name = "stations"
 
@@ -24,3 +24,4 @@ urlpatterns += urls_receptions.urlpatterns
 urlpatterns += urls_activities.urlpatterns
 urlpatterns += urls_registers.urlpatterns
 urlpatterns += urls_compliance.urlpatterns
+urlpatterns += urls_qr.urlpatterns

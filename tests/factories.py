@@ -401,3 +401,209 @@ class ActivityFileFactory(DjangoModelFactory):
     @classmethod
     def in_township(cls, township):
         return cls(activity=ActivityFactory.in_township(township))
+
+
+from congress.models import (  # noqa: E402  (appended with the congress app)
+    AgendaItem,
+    Attendance,
+    DeputyVote,
+    ElectionCandidate,
+    LivelihoodProject,
+    Meeting,
+    MeetingDocument,
+    ProjectBallot,
+    ProjectProgress,
+    Suggestion,
+    SuggestionAssignment,
+    SuggestionEvent,
+    SupervisionItem,
+    SupervisionPlan,
+)
+
+_meeting_numbers = itertools.count(1)
+
+
+@scoped_factory(Meeting)
+class MeetingFactory(DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    kind = Meeting.Kind.SESSION
+    number = factory.LazyFunction(lambda: next(_meeting_numbers))
+    date = datetime.date(2026, 3, 1)
+    place = "镇政府三楼会议室"
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township, term=TermFactory(region=township))
+
+
+@scoped_factory(AgendaItem)
+class AgendaItemFactory(DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    title = factory.Sequence(lambda n: f"测试议程{n}")
+    needs_vote = True
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(meeting=MeetingFactory.in_township(township))
+
+
+@scoped_factory(Attendance)
+class AttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(meeting=MeetingFactory.in_township(township), deputy=DeputyFactory(region=township))
+
+
+@scoped_factory(DeputyVote)
+class DeputyVoteFactory(DjangoModelFactory):
+    class Meta:
+        model = DeputyVote
+
+    choice = DeputyVote.Choice.YES
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(item=AgendaItemFactory.in_township(township), deputy=DeputyFactory(region=township))
+
+
+@scoped_factory(ElectionCandidate)
+class ElectionCandidateFactory(DjangoModelFactory):
+    class Meta:
+        model = ElectionCandidate
+
+    name = factory.Sequence(lambda n: f"候选人{n}")
+    position = "人大副主席"
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(item=AgendaItemFactory.in_township(township, kind=AgendaItem.Kind.ELECTION))
+
+
+@scoped_factory(MeetingDocument)
+class MeetingDocumentFactory(DjangoModelFactory):
+    class Meta:
+        model = MeetingDocument
+
+    title = factory.Sequence(lambda n: f"测试会议文件{n}")
+    content_type = "image/png"
+    file = factory.LazyFunction(lambda: ContentFile(PNG_BYTES, name="ballot.png"))
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(meeting=MeetingFactory.in_township(township))
+
+
+@scoped_factory(SupervisionPlan)
+class SupervisionPlanFactory(DjangoModelFactory):
+    class Meta:
+        model = SupervisionPlan
+
+    year = factory.Sequence(lambda n: 2000 + n % 90)
+    q1_focus = "优化营商环境"
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(SupervisionItem)
+class SupervisionItemFactory(DjangoModelFactory):
+    class Meta:
+        model = SupervisionItem
+
+    year = 2026
+    quarter = 2
+    kind = SupervisionItem.Kind.REPORT_REVIEW
+    title = factory.Sequence(lambda n: f"听取和审议测试专项工作报告{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township, unit=HandlingUnitFactory(region=township))
+
+
+@scoped_factory(Suggestion)
+class SuggestionFactory(DjangoModelFactory):
+    class Meta:
+        model = Suggestion
+
+    title = factory.Sequence(lambda n: f"关于修缮村道的建议{n}")
+    content = "建议对村道进行修缮。"
+    state = Suggestion.State.SUBMITTED
+    submitted_on = datetime.date(2026, 3, 2)
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township, term=TermFactory(region=township), lead_deputy=DeputyFactory(region=township))
+
+
+@scoped_factory(SuggestionAssignment)
+class SuggestionAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = SuggestionAssignment
+
+    assigned_on = datetime.date(2026, 3, 10)
+    due_on = datetime.date(2026, 6, 10)
+
+    @classmethod
+    def in_township(cls, township):
+        suggestion = SuggestionFactory.in_township(township)
+        Suggestion.objects.filter(pk=suggestion.pk).update(state=Suggestion.State.ASSIGNED)
+        return cls(suggestion=suggestion, unit=HandlingUnitFactory(region=township))
+
+
+@scoped_factory(SuggestionEvent)
+class SuggestionEventFactory(DjangoModelFactory):
+    class Meta:
+        model = SuggestionEvent
+
+    to_state = Suggestion.State.SUBMITTED
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(suggestion=SuggestionFactory.in_township(township))
+
+
+@scoped_factory(LivelihoodProject)
+class LivelihoodProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = LivelihoodProject
+
+    year = 2026
+    title = factory.Sequence(lambda n: f"测试民生实事项目{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(ProjectBallot)
+class ProjectBallotFactory(DjangoModelFactory):
+    class Meta:
+        model = ProjectBallot
+
+    choice = ProjectBallot.Choice.YES
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(project=LivelihoodProjectFactory.in_township(township), deputy=DeputyFactory(region=township))
+
+
+@scoped_factory(ProjectProgress)
+class ProjectProgressFactory(DjangoModelFactory):
+    class Meta:
+        model = ProjectProgress
+
+    quarter = 2
+    percent = 40
+    report = "已完成招标。"
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(project=LivelihoodProjectFactory.in_township(township))

@@ -1,1 +1,0 @@
-"""Models of congress: filled by its issue."""

@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the meetings part (imported by CongressConfig.ready)."""

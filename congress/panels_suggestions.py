@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the suggestions part (imported by CongressConfig.ready)."""

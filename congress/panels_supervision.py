@@ -1,0 +1,1 @@
+"""Sidebar entries and panels of the supervision part (imported by CongressConfig.ready)."""

@@ -1,0 +1,3 @@
+"""URLs of the livelihood part (added to congress/urls.py)."""
+
+urlpatterns: list = []
