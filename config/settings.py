@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -170,6 +171,9 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The address the public reaches the portal at (printed in each room's QR code and poster),
+# e.g. https://rd.example.gov.cn. Empty: the address of the request that makes the poster.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -203,6 +207,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "jobs-reap-stale": {"task": "org.tasks.reap_stale_jobs", "schedule": 600.0},
+    # Overdue deputy suggestions: flagged and their clerks and units told, each morning.
+    "suggestions-flag-overdue": {
+        "task": "congress.tasks.flag_overdue_suggestions",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 # A job running longer than this without a progress update is declared failed.
 JOB_STALE_AFTER = timedelta(minutes=env.int("JOB_STALE_MINUTES", default=30))

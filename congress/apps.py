@@ -8,6 +8,7 @@ class CongressConfig(AppConfig):
     def ready(self):
         # Sidebar entries, dashboard and duty-file panels, jobs and the demo seeder of each part.
         from . import (  # noqa: F401
+            demo,
             panels_livelihood,
             panels_meetings,
             panels_suggestions,

@@ -14,9 +14,10 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
+from org.forms import add_service_errors  # noqa: F401  (views import it from here)
 from org.models import Region, Term
 
 from . import selectors
@@ -24,18 +25,6 @@ from .models import Constituency, Deputy, DeputyGroup, Mandate, VoterContact
 from .privacy import mask_id_number, mask_phone
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form, exc: ValidationError):
-    """Put a service's ValidationError beside the form's inputs (or on top for a field the
-    form does not have)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 def _cols(*names, cls="col-12 col-md-6 col-xl-4"):

@@ -10,47 +10,17 @@ network: only files under STATIC_URL (read from disk) and data: URIs are loaded.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from org.models import chinese_numeral
+from org.pdf import html_to_pdf
 
 from .panels import duty_file_panels
 from .privacy import mask_id_number, mask_phone, may_see_full
 
-# Relative URLs in panel HTML resolve against this; nothing is ever fetched from it.
-BASE_URL = "https://portal.invalid/"
 # The fixed sections before the registered panels: 基本情况, 代表资格, 代表小组, 联系选民.
 FIXED_SECTIONS = 4
-
-
-def _local_fetcher():
-    """A WeasyPrint fetcher that loads static files from disk and data: URIs; anything else
-    (another host, a page of the portal itself) is refused, not requested, while the PDF
-    is built."""
-    import mimetypes
-
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class LocalFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            parts = urlsplit(url)
-            static = settings.STATIC_URL or "/static/"
-            if parts.netloc == urlsplit(BASE_URL).netloc and parts.path.startswith(static):
-                found = finders.find(parts.path[len(static) :])
-                if found:
-                    kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
-                    # WeasyPrint closes the file once read.
-                    return URLFetcherResponse(url, open(found, "rb"), {"Content-Type": kind})  # noqa: SIM115
-            raise ValueError(f"not fetched while building a PDF: {url}")
-
-    return LocalFetcher(allowed_protocols=("data", "https"))
 
 
 def duty_file_context(request, deputy) -> dict:
@@ -89,10 +59,8 @@ def render_duty_file_html(request, deputy) -> tuple[str, bool]:
 
 def duty_file_pdf(request, deputy) -> tuple[bytes, bool]:
     """The duty file as PDF bytes, and whether the ID number in it is in full."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
     html, full = render_duty_file_html(request, deputy)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=_local_fetcher()).write_pdf(), full
+    return html_to_pdf(html), full
 
 
 def duty_file_filename(deputy) -> str:

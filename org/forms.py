@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import ValidationError
 
 from .models import AuditEntry
 
@@ -76,3 +77,13 @@ def _is_ip(text):
 
 class RegionSwitchForm(forms.Form):
     region = forms.IntegerField(required=False)
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError beside the form's inputs: on the field it names when
+    the form has it, else above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

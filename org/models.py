@@ -188,13 +188,7 @@ class Term(models.Model):
         # terms of the regions above them too.
         if action != "view":
             return None
-        ids = {
-            int(part)
-            for m in user_memberships(user)
-            if m.role in REGION_READ_ROLES or m.role == Role.DEPUTY
-            for part in m.region.path.strip("/").split("/")
-            if part
-        }
+        ids = ancestor_region_ids(user, (*REGION_READ_ROLES, Role.DEPUTY))
         return models.Q(region_id__in=ids) if ids else None
 
     def clean(self):
@@ -235,11 +229,18 @@ class HandlingUnit(models.Model):
 
     @classmethod
     def scope_extra_q(cls, user, action):
-        # Unit staff see their own unit.
+        # Unit staff see their own unit; a township refers work to the county's units as well
+        # as its own, so its users read the units of the regions above them.
         if action != "view":
             return None
+        q = None
         unit_ids = [m.handling_unit_id for m in user_memberships(user) if m.role == Role.HANDLING_UNIT]
-        return models.Q(pk__in=unit_ids) if unit_ids else None
+        if unit_ids:
+            q = models.Q(pk__in=unit_ids)
+        ids = ancestor_region_ids(user, REGION_READ_ROLES)
+        if ids:
+            q = models.Q(region_id__in=ids) if q is None else q | models.Q(region_id__in=ids)
+        return q
 
 
 class Membership(models.Model):
@@ -297,6 +298,18 @@ def user_memberships(user) -> list[Membership]:
 
 def user_roles(user) -> set[str]:
     return {m.role for m in user_memberships(user)}
+
+
+def ancestor_region_ids(user, roles) -> set[int]:
+    """Ids of every region on the path of the user's memberships holding one of `roles`
+    (their own regions and all above): what county-wide reference data they read."""
+    return {
+        int(part)
+        for m in user_memberships(user)
+        if m.role in roles
+        for part in m.region.path.strip("/").split("/")
+        if part
+    }
 
 
 class Job(models.Model):

@@ -16,7 +16,13 @@ from .services import HEADLINE_STANDARD, standards_preload
 
 LIAISON_SHARE = 0.5
 STATE_WEIGHTS = ((StationItemState.State.MET, 82), (StationItemState.State.PARTLY, 12), (StationItemState.State.NOT, 6))
+PUBLIC_CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 RULES = ("每月第一个星期二", "每月第二个星期二", "每月第二个星期四", "每月15日", "每月第三个星期五")
+
+
+def _public_code(rng) -> str:
+    # bulk_create skips Station.save(), which draws the QR key; drawn here from the seed.
+    return "".join(rng.choice(PUBLIC_CODE_ALPHABET) for _ in range(12))
 
 
 def _plan(ctx: SeedContext, township, villages, groups) -> list[tuple[Station, list[int]]]:
@@ -34,6 +40,7 @@ def _plan(ctx: SeedContext, township, villages, groups) -> list[tuple[Station, l
         reception_rule=rng.choice(RULES),
         manager_name=person_name(rng, rng.choice("MF")),
         manager_phone=phone_number(rng),
+        public_code=_public_code(rng),
     )
     if rng.random() < 0.15:
         home.showcase_level = Station.Showcase.COUNTY
@@ -52,6 +59,7 @@ def _plan(ctx: SeedContext, township, villages, groups) -> list[tuple[Station, l
             reception_rule=rng.choice(RULES),
             manager_name=person_name(rng, rng.choice("MF")),
             manager_phone=phone_number(rng),
+            public_code=_public_code(rng),
         )
         plans.append((station, [groups[i % len(groups)].pk] if groups else []))
     return plans

@@ -75,3 +75,32 @@ def station_counts(stations) -> dict:
         liaisons=Count("pk", filter=Q(kind=Station.Kind.LIAISON)),
         failing=Count("pk", filter=Q(Exists(_unmet_headline()))),
     )
+
+
+def station_life(station, *, today) -> dict:
+    """What a room's page shows of its life this year: receptions, activities, voters'
+    issues still open, and its next duty day (three queries)."""
+    from django.db.models import Count, Q, Sum
+
+    from .models import Activity, DutyRoster, VoterIssue
+
+    year_start = today.replace(month=1, day=1)
+    receptions = station.receptions.filter(date__gte=year_start).aggregate(n=Count("pk"), voters=Sum("voter_count"))
+    activities = Activity.objects.filter(
+        station=station, date__gte=year_start, status=Activity.Status.CONFIRMED
+    ).count()
+    open_issues = VoterIssue.objects.filter(station=station).exclude(
+        state__in=[VoterIssue.State.CLOSED, VoterIssue.State.ON_SPOT, VoterIssue.State.FED_BACK]
+    )
+    issues = open_issues.aggregate(
+        n=Count("pk"), overdue=Count("pk", filter=Q(state=VoterIssue.State.REFERRED, due_on__lt=today))
+    )
+    next_day = DutyRoster.objects.filter(station=station, date__gte=today).order_by("date").first()
+    return {
+        "receptions": receptions["n"],
+        "voters": receptions["voters"] or 0,
+        "activities": activities,
+        "open_issues": issues["n"],
+        "overdue_issues": issues["overdue"],
+        "next_duty": next_day,
+    }

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views import View
 
 from org.mixins import (
@@ -83,6 +84,7 @@ class StationDetailView(ScopedDetailView):
             documents=[f for f in files if f.kind == StationFile.Kind.DOCUMENT],
             can_write=can_write,
             file_form=kwargs.get("file_form") or (StationFileForm() if can_write else None),
+            life=selectors.station_life(station, today=timezone.localdate()),
         )
         return ctx
 

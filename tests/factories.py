@@ -483,7 +483,7 @@ class ElectionCandidateFactory(DjangoModelFactory):
 
     @classmethod
     def in_township(cls, township):
-        return cls(item=AgendaItemFactory.in_township(township, kind=AgendaItem.Kind.ELECTION))
+        return cls(item=AgendaItemFactory(meeting=MeetingFactory.in_township(township), kind=AgendaItem.Kind.ELECTION))
 
 
 @scoped_factory(MeetingDocument)

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deputies.models import Deputy
-from org.models import Region, Term, chinese_numeral
+from org.models import Region, Term, chinese_numeral, user_memberships
+from org.roles import Role
 from org.scoping import ScopedQuerySet
 
 
@@ -156,6 +157,13 @@ class Attendance(models.Model):
 
     def get_absolute_url(self):
         return self.meeting.get_absolute_url()
+
+    @classmethod
+    def scope_extra_q(cls, user, action):
+        # A deputy reads its own attendance (its duty file).
+        if action == "view" and any(m.role == Role.DEPUTY for m in user_memberships(user)):
+            return models.Q(deputy__user=user)
+        return None
 
 
 class DeputyVote(models.Model):

@@ -135,3 +135,11 @@ class ActivityFile(models.Model):
 
     def get_absolute_url(self):
         return reverse("stations:activity-file", args=[self.pk])
+
+    @classmethod
+    def scope_extra_q(cls, user, action):
+        # The files of an activity follow it: a deputy sees the files of activities it sees.
+        extra = Activity.scope_extra_q(user, action)
+        if extra is None:
+            return None
+        return models.Q(activity__in=Activity.objects.filter(extra).values("pk"))

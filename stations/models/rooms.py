@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deputies.models import DeputyGroup
-from org.models import Region, user_memberships
+from org.models import Region, ancestor_region_ids
 from org.roles import COUNTY_KINDS, REGION_READ_ROLES, TOWNSHIP_KINDS, Role
 from org.scoping import ScopedQuerySet
 
@@ -27,17 +27,6 @@ VILLAGE_KINDS = ("village", "community")
 
 def new_public_code() -> str:
     return secrets.token_urlsafe(9)
-
-
-def _ancestor_region_ids(user) -> set[int]:
-    """Ids of every region on the path of the user's county/township memberships."""
-    return {
-        int(part)
-        for m in user_memberships(user)
-        if m.role in REGION_READ_ROLES
-        for part in m.region.path.strip("/").split("/")
-        if part
-    }
 
 
 class Station(models.Model):
@@ -127,7 +116,7 @@ class StandardScope:
     def scope_extra_q(cls, user, action):
         if action != "view":
             return None
-        ids = _ancestor_region_ids(user)
+        ids = ancestor_region_ids(user, REGION_READ_ROLES)
         return models.Q(**{f"{cls.region_id_field}__in": ids}) if ids else None
 
 

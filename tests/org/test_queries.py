@@ -42,8 +42,12 @@ PAGES = [
     ("clerk_a", "deputies:deputy-list", 11),
     ("county_admin", "org:job-list", 9),
     ("clerk_a", "org:job-list", 8),
-    ("county_admin", "home", 13),  # +1: stations panel (one aggregate)
-    ("clerk_a", "home", 10),  # +1: stations panel (one aggregate)
+    # Home = the page (session, user, memberships, region, menu…) plus each panel's own
+    # constant queries: region 1, deputies 2 (county) / 1, meetings 3, compliance 9 (four
+    # counts + four grouped per-township counts + the townships) / 4, stations 1, voter
+    # issues 1, activities 1, suggestions 1, supervision 2, livelihood 2.
+    ("county_admin", "home", 32),
+    ("clerk_a", "home", 24),
     ("auditor", "org:audit-list", 8),
 ]
 

@@ -40,6 +40,7 @@ def test_seeder_counts_and_idempotent(seed):
     met = StationItemState.objects.filter(state="met").count()
     assert 0.6 * states < met < states
     assert not Station.objects.filter(groups__isnull=True, kind=Station.Kind.HOME).exists()
+    assert not Station.objects.filter(public_code__isnull=True).exists()
     before = (Station.objects.count(), StationItemState.objects.count(), Standard.objects.count())
     seed()
     assert (Station.objects.count(), StationItemState.objects.count(), Standard.objects.count()) == before
