@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "年度考评"
+
+    def ready(self):
+        # Sidebar entries, dashboard and duty-file panels, and jobs of each part.
+        from . import panels_assessment, panels_points, panels_stars  # noqa: F401

@@ -17,6 +17,7 @@ urlpatterns = [
     path("deputies/", include("deputies.urls")),
     path("stations/", include("stations.urls")),
     path("congress/", include("congress.urls")),
+    path("assessments/", include("assessments.urls")),
     # The public opinion page a room's QR code opens: short, no login.
     path("v/", include("stations.urls_public")),
     path("sysadmin/", admin.site.urls),

@@ -607,3 +607,164 @@ class ProjectProgressFactory(DjangoModelFactory):
     @classmethod
     def in_township(cls, township):
         return cls(project=LivelihoodProjectFactory.in_township(township))
+
+
+from assessments.models import (  # noqa: E402  (appended with the assessments app)
+    Assessment,
+    ChecklistItem,
+    ChecklistSection,
+    PointEntry,
+    PointRule,
+    PublicityItem,
+    Score,
+    StarRating,
+    StarRatingItem,
+    StarRule,
+    TownshipResult,
+)
+
+
+@scoped_factory(PointRule)
+class PointRuleFactory(DjangoModelFactory):
+    """A rule; in_township makes one set on the township (a county's is read county-wide)."""
+
+    class Meta:
+        model = PointRule
+
+    event = PointRule.Event.SESSION_PRESENT
+    points = 5
+    valid_from = 2020
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(PointEntry)
+class PointEntryFactory(DjangoModelFactory):
+    class Meta:
+        model = PointEntry
+
+    year = 2026
+    date = datetime.date(2026, 3, 1)
+    event = PointRule.Event.SESSION_PRESENT
+    points = 5
+    source_label = factory.Sequence(lambda n: f"测试积分来源{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(deputy=DeputyFactory(region=township), rule=PointRuleFactory(region=township))
+
+
+@scoped_factory(StarRule)
+class StarRuleFactory(DjangoModelFactory):
+    class Meta:
+        model = StarRule
+
+    year = factory.Sequence(lambda n: 2000 + n % 90)
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township, standard=StandardFactory(region=township))
+
+
+@scoped_factory(StarRating)
+class StarRatingFactory(DjangoModelFactory):
+    class Meta:
+        model = StarRating
+
+    year = 2026
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(station=StationFactory(region=township), rule=StarRuleFactory.in_township(township))
+
+
+@scoped_factory(StarRatingItem)
+class StarRatingItemFactory(DjangoModelFactory):
+    class Meta:
+        model = StarRatingItem
+
+    self_state = StarRatingItem.State.MET
+
+    @classmethod
+    def in_township(cls, township):
+        rating = StarRatingFactory.in_township(township)
+        return cls(rating=rating, item=StandardItemFactory(standard=rating.rule.standard))
+
+
+@scoped_factory(Assessment)
+class AssessmentFactory(DjangoModelFactory):
+    """An assessment; in_township makes one held by the township region itself."""
+
+    class Meta:
+        model = Assessment
+
+    year = factory.Sequence(lambda n: 2000 + n % 90)
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)
+
+
+@scoped_factory(ChecklistSection)
+class ChecklistSectionFactory(DjangoModelFactory):
+    class Meta:
+        model = ChecklistSection
+
+    title = factory.Sequence(lambda n: f"测试考核部分{n}")
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(assessment=AssessmentFactory(region=township))
+
+
+@scoped_factory(ChecklistItem)
+class ChecklistItemFactory(DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    title = factory.Sequence(lambda n: f"测试考核项目{n}")
+    points = 10
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(section=ChecklistSectionFactory.in_township(township))
+
+
+@scoped_factory(Score)
+class ScoreFactory(DjangoModelFactory):
+    class Meta:
+        model = Score
+
+    points = 8
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(item=ChecklistItemFactory.in_township(township), township=township)
+
+
+@scoped_factory(TownshipResult)
+class TownshipResultFactory(DjangoModelFactory):
+    class Meta:
+        model = TownshipResult
+
+    total = 88
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(assessment=AssessmentFactory(region=township), township=township)
+
+
+@scoped_factory(PublicityItem)
+class PublicityItemFactory(DjangoModelFactory):
+    class Meta:
+        model = PublicityItem
+
+    date = datetime.date(2026, 5, 1)
+    title = factory.Sequence(lambda n: f"测试宣传报道{n}")
+    media = "县融媒体中心"
+
+    @classmethod
+    def in_township(cls, township):
+        return cls(region=township)

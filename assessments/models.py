@@ -1,1 +1,0 @@
-"""Models of assessments: filled by its issue."""

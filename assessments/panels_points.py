@@ -1,0 +1,1 @@
+"""Sidebar entries, panels and jobs of the points part (imported by AssessmentsConfig.ready)."""

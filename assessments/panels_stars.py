@@ -1,0 +1,1 @@
+"""Sidebar entries, panels and jobs of the stars part (imported by AssessmentsConfig.ready)."""

@@ -1,0 +1,3 @@
+"""URLs of the stars part (added to assessments/urls.py)."""
+
+urlpatterns: list = []
