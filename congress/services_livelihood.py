@@ -206,7 +206,7 @@ def projects_shortlist(*, region: Region, year: int, project_ids, places: int, u
     if _vote_started(region, year):
         raise ValidationError(f"{region.name}{year}年的民生实事项目已提交票决，不能重新初定。")
     pool = list(
-        LivelihoodProject.objects.select_for_update()
+        LivelihoodProject.objects.select_for_update(of=("self",))
         .filter(region=region, year=year, state__in=PRE_AGENDA_STATES)
         .order_by("pk")
     )
@@ -244,7 +244,7 @@ def projects_put_on_agenda(*, meeting: Meeting, projects=None, user) -> AgendaIt
     year = meeting.date.year
     if projects is None:
         projects = LivelihoodProject.objects.filter(region=meeting.region, year=year, state=State.SHORTLISTED)
-    projects = list(LivelihoodProject.objects.select_for_update().filter(pk__in=[p.pk for p in projects]))
+    projects = list(LivelihoodProject.objects.select_for_update(of=("self",)).filter(pk__in=[p.pk for p in projects]))
     if not projects:
         raise ValidationError({"projects": f"{meeting.region.name}{year}年没有已初定的候选项目，请先初定候选项目。"})
     wrong = [p for p in projects if p.region_id != meeting.region_id or p.year != year]
@@ -296,7 +296,7 @@ def project_ballots_record(*, project: LivelihoodProject, choices: dict, user) -
     Only the deputies present on the meeting's roll may vote, or, when no roll was taken,
     the deputies serving on the meeting's date."""
     _check_project(user, project)
-    project = LivelihoodProject.objects.select_for_update().get(pk=project.pk)
+    project = LivelihoodProject.objects.select_for_update(of=("self",)).get(pk=project.pk)
     meeting = _meeting_of(project)
     voters, from_roll = selectors.voters_of(meeting)
     allowed = {d.pk: d for d in voters}
@@ -330,7 +330,7 @@ def project_counts_record(*, project: LivelihoodProject, yes: int, no: int, abst
     total cannot exceed the deputies present (or serving, with no roll). Counts replace
     per-deputy ballots only when none are recorded: those are cleared on their own page."""
     _check_project(user, project)
-    project = LivelihoodProject.objects.select_for_update().get(pk=project.pk)
+    project = LivelihoodProject.objects.select_for_update(of=("self",)).get(pk=project.pk)
     meeting = _meeting_of(project)
     values = {"yes": yes, "no": no, "abstain": abstain}
     for name, value in values.items():
@@ -417,7 +417,7 @@ def vote_state(meeting: Meeting, *, lock: bool = False) -> VoteState:
         agenda_item__meeting=meeting, agenda_item__kind=AgendaItem.Kind.LIVELIHOOD_VOTE
     ).order_by("pk")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     projects = list(qs)
     return VoteState(
         meeting=meeting,
@@ -520,7 +520,7 @@ def project_progress_report(
     corrected). Progress never goes back: a quarter's percent lies between the earlier
     quarters' and the later ones'. 100% completes the project; less puts it 实施中."""
     _check_project(user, project)
-    project = LivelihoodProject.objects.select_for_update().get(pk=project.pk)
+    project = LivelihoodProject.objects.select_for_update(of=("self",)).get(pk=project.pk)
     if project.state not in (State.ADOPTED, State.IN_PROGRESS):
         raise ValidationError(f"“{project.title}”当前状态为“{project.get_state_display()}”，不能填报实施进度。")
     if quarter not in (1, 2, 3, 4):

@@ -50,7 +50,7 @@ def _require_clerk(user, region: Region) -> None:
 
 def _lock(meeting: Meeting) -> Meeting:
     """The stored meeting, locked: its state may have changed since the caller loaded it."""
-    row = Meeting.objects.select_for_update().select_related("region", "term").get(pk=meeting.pk)
+    row = Meeting.objects.select_for_update(of=("self",)).select_related("region", "term").get(pk=meeting.pk)
     meeting.state, meeting.serving_count = row.state, row.serving_count
     return row
 

@@ -175,7 +175,9 @@ def _check(suggestion: Suggestion, step: str, user) -> None:
 
 
 def _lock(suggestion: Suggestion) -> Suggestion:
-    return Suggestion.objects.select_for_update().select_related("region", "lead_deputy").get(pk=suggestion.pk)
+    return (
+        Suggestion.objects.select_for_update(of=("self",)).select_related("region", "lead_deputy").get(pk=suggestion.pk)
+    )
 
 
 def _log(suggestion: Suggestion, from_state: str, to_state: str, *, user, note: str = "", at=None) -> SuggestionEvent:
@@ -523,7 +525,9 @@ def suggestion_answer(
     """答复: a unit answers its assignment of the current round (its staff, or the clerk
     entering a paper answer). The lead unit's answer, with its class A/B/C, makes the
     suggestion answered; an assisting unit's answer is recorded beside it."""
-    locked_assignment = SuggestionAssignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+    locked_assignment = (
+        SuggestionAssignment.objects.select_for_update(of=("self",)).select_related("unit").get(pk=assignment.pk)
+    )
     suggestion = _lock(locked_assignment.suggestion)
     if suggestion.state not in TRANSITIONS["answer"].sources:
         raise _refuse_state(suggestion, "答复")

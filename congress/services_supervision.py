@@ -328,7 +328,7 @@ def _transition(item: SupervisionItem, step: str, *, may, **changes) -> Supervis
     """Move `item` by `step` (a key of TRANSITIONS) setting `changes`. `may(locked)` says
     whether the user may take the step on the stored row."""
     # Checked again on the locked row: a clerk and the unit may act on the same item at once.
-    locked = SupervisionItem.objects.select_for_update().select_related("region", "unit").get(pk=item.pk)
+    locked = SupervisionItem.objects.select_for_update(of=("self",)).select_related("region", "unit").get(pk=item.pk)
     _require_state(locked, step)
     if not may(locked):
         raise PermissionDenied("您无权办理此监督事项。")

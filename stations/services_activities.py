@@ -145,7 +145,7 @@ def activity_update(*, activity: Activity, user, participants=None, **fields) ->
     the clerk's queue) and stays among its participants. `participants` None keeps them."""
     _check_fields(fields)
     # The state as stored now: a clerk may have confirmed it since the caller loaded it.
-    stored = Activity.objects.select_for_update().only("status", "reject_reason").get(pk=activity.pk)
+    stored = Activity.objects.select_for_update(of=("self",)).only("status", "reject_reason").get(pk=activity.pk)
     activity.status, activity.reject_reason = stored.status, stored.reject_reason
     clerk = is_township_clerk(user, activity.region)
     deputy = None
@@ -170,7 +170,7 @@ def activity_update(*, activity: Activity, user, participants=None, **fields) ->
 def _locked_pending(activity: Activity, user, action: str) -> Activity:
     if not is_township_clerk(user, activity.region):
         raise PermissionDenied(f"只有{activity.region.name}的乡镇人大秘书可以{action}代表登记的活动。")
-    row = Activity.objects.select_for_update().get(pk=activity.pk)
+    row = Activity.objects.select_for_update(of=("self",)).get(pk=activity.pk)
     if row.status != PENDING:
         raise ValidationError(f"只有待确认的活动可以{action}，这条活动{row.get_status_display()}。")
     return row

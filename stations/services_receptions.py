@@ -103,7 +103,7 @@ def _transition(issue: VoterIssue, step: str, *, user, note: str = "", **changes
     """Move `issue` by `step` (a key of TRANSITIONS) setting `changes`, and log it."""
     spec = TRANSITIONS[step]
     # Checked again on the locked row: two clerks may act on the same issue at once.
-    locked = VoterIssue.objects.select_for_update().get(pk=issue.pk)
+    locked = VoterIssue.objects.select_for_update(of=("self",)).get(pk=issue.pk)
     _require_state(locked, step)
     if user is not None and user.is_authenticated and not can(user, spec.action, locked):
         raise PermissionDenied("您无权办理此问题。")

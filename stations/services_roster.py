@@ -87,7 +87,7 @@ def duty_roster_generate(*, station: Station, year: int, month: int | None = Non
     _check_period(year, month)
     if not isinstance(per_day, int) or not 1 <= per_day <= MAX_PER_DAY:
         raise ValidationError({"per_day": f"每天值班代表人数应在1至{MAX_PER_DAY}人之间。"})
-    station = Station.objects.select_for_update().get(pk=station.pk)
+    station = Station.objects.select_for_update(of=("self",)).get(pk=station.pk)
     if not station.active:
         raise ValidationError(f"“{station.name}”已撤销，不能编排值日表。")
     try:
