@@ -212,6 +212,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "congress.tasks.flag_overdue_suggestions",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Duty points of the running year rebuilt from the day's records, each night.
+    "points-compute-nightly": {
+        "task": "assessments.points_compute_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # The running year's draft township assessments recomputed after the points, each night.
+    "assessments-compute-running-year": {
+        "task": "assessments.tasks.compute_running_year",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 # A job running longer than this without a progress update is declared failed.
 JOB_STALE_AFTER = timedelta(minutes=env.int("JOB_STALE_MINUTES", default=30))

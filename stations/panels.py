@@ -1,12 +1,15 @@
 """What stations/ adds to the sidebar and the role dashboards."""
 
 from org import menu
-from org.panels import dashboard_panels
+from org.panels import PanelRegistry, dashboard_panels
 from org.roles import Role
 
 from . import selectors
 from .models import Station
 from .services import HEADLINE_STANDARD
+
+# What later apps show on a room's page (its star ratings, say): (request, station) -> context.
+station_panels = PanelRegistry("station")
 
 
 @dashboard_panels.register(

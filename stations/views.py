@@ -27,6 +27,7 @@ from org.scoping import CHANGE, can
 from . import selectors, services
 from .forms import ItemStateForm, StandardItemForm, StationFileForm, StationFilterForm, StationForm
 from .models import Standard, StandardItem, Station, StationFile, StationItemState
+from .panels import station_panels
 
 BUSINESS = (Role.COUNTY_ADMIN, Role.TOWNSHIP_CLERK)
 
@@ -85,6 +86,7 @@ class StationDetailView(ScopedDetailView):
             can_write=can_write,
             file_form=kwargs.get("file_form") or (StationFileForm() if can_write else None),
             life=selectors.station_life(station, today=timezone.localdate()),
+            panels=station_panels.render(self.request, station),
         )
         return ctx
 

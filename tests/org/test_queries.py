@@ -45,9 +45,10 @@ PAGES = [
     # Home = the page (session, user, memberships, region, menu…) plus each panel's own
     # constant queries: region 1, deputies 2 (county) / 1, meetings 3, compliance 9 (four
     # counts + four grouped per-township counts + the townships) / 4, stations 1, voter
-    # issues 1, activities 1, suggestions 1, supervision 2, livelihood 2.
-    ("county_admin", "home", 32),
-    ("clerk_a", "home", 24),
+    # issues 1, activities 1, suggestions 1, supervision 2, livelihood 2, star ratings 3,
+    # assessment 2 (county) / 1.
+    ("county_admin", "home", 37),
+    ("clerk_a", "home", 28),
     ("auditor", "org:audit-list", 8),
 ]
 
