@@ -7,4 +7,4 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # Sidebar entries, dashboard and duty-file panels, and jobs of each part.
-        from . import panels_assessment, panels_points, panels_stars  # noqa: F401
+        from . import demo, panels_assessment, panels_dashboard, panels_points, panels_stars  # noqa: F401

@@ -1,4 +1,4 @@
-from . import urls_assessment, urls_points, urls_stars
+from . import urls_assessment, urls_dashboard, urls_points, urls_stars
 
 app_name = "assessments"
 
@@ -7,3 +7,4 @@ urlpatterns = []
 urlpatterns += urls_points.urlpatterns
 urlpatterns += urls_stars.urlpatterns
 urlpatterns += urls_assessment.urlpatterns
+urlpatterns += urls_dashboard.urlpatterns

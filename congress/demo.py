@@ -12,7 +12,7 @@ missed the presidium meeting of last year's second quarter, and the third townsh
 session this year fell short of a quorum (left 筹备中 with a note), so it held one session
 only.
 
-Dates are relative to the day of seeding, as in stations.demo_life; a township that already
+The province scale seeds the current year only. Dates are relative to the day of seeding, as in stations.demo_life; a township that already
 has meetings is left alone, so a second run creates nothing.
 """
 
@@ -444,7 +444,8 @@ def _deputy_suggestion(ctx: SeedContext, today: datetime.date) -> None:
 @register_seeder("congress", order=40)
 def seed_congress(ctx: SeedContext) -> None:
     today = timezone.localdate()
-    years = (today.year - 1, today.year)
+    # The province scale is for benchmarks: this year's volume, not two years of history.
+    years = (today.year - 1, today.year) if ctx.scale == "demo" else (today.year,)
     tally = Tally()
     for county in ctx.counties:
         term = ctx.terms.get(county.pk, {}).get("township_current")

@@ -1,0 +1,415 @@
+"""Reads of the year's work dashboard 年度工作看板 (a county, or one township): the numbers of
+the KPI cards with last year's beside, the township × quarter compliance table, the
+suggestion funnel, the monthly trend of receptions and activities, the rooms' star
+distribution, the assessment ranking, and for a township its tasks due and its rooms' 六有 gaps.
+
+Every read starts from `Model.objects.for_user(user).in_region(region)`, so the page never shows
+a row outside the user's scope, and every measure is one aggregate or one grouped query: the
+number of queries does not depend on the number of townships or rows."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from congress import compliance_meetings
+from congress.models import Suggestion, SuggestionAssignment, SupervisionItem
+from congress.selectors_suggestions import year_q
+from congress.services_suggestions import overdue_q as suggestion_overdue_q
+from deputies.models import Deputy, Mandate
+from deputies.selectors import has_mandate
+from org.models import Region
+from stations import compliance
+from stations.models import Activity, Reception, Station, VoterIssue
+
+from .models import Assessment, PointEntry, StarRating, TownshipResult
+from .selectors_assessment import visible_results
+from .selectors_stars import star_distribution
+
+QUARTERS = (1, 2, 3, 4)
+MONTHS = tuple(range(1, 13))
+# A suggestion due within this many days is a task of its township (办理期限将至).
+DUE_SOON_DAYS = 30
+RANKING_SIZE = 10
+TASK_ROWS = 10
+
+S = Suggestion.State
+# The funnel's stages and the states a suggestion has reached each stage in.
+FUNNEL = (
+    ("submitted", "已提交", S.SUBMITTED, tuple(s for s in S.values if s != S.DRAFT)),
+    ("accepted", "已立案", S.ACCEPTED, (S.ACCEPTED, S.ASSIGNED, S.ANSWERED, S.RATED, S.REASSIGNED, S.CLOSED)),
+    ("assigned", "已交办", S.ASSIGNED, (S.ASSIGNED, S.ANSWERED, S.RATED, S.REASSIGNED, S.CLOSED)),
+    ("answered", "已答复", S.ANSWERED, (S.ANSWERED, S.RATED, S.REASSIGNED, S.CLOSED)),
+    ("rated", "已评价/办结", S.RATED, (S.RATED, S.REASSIGNED, S.CLOSED)),
+)
+ISSUE_DONE = (VoterIssue.State.FED_BACK, VoterIssue.State.CLOSED)
+RATED_STATES = (StarRating.State.REVIEWED, StarRating.State.PUBLISHED)
+
+
+def reference_date() -> datetime.date:
+    return timezone.localdate()
+
+
+def quarter_of(month: int) -> int:
+    return (month - 1) // 3 + 1
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    """A percentage with one decimal, None when there is nothing to measure."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _delta(now, before) -> dict | None:
+    """{"value", "up"} of now − before (None when either is unknown or they are equal)."""
+    if now is None or before is None or now == before:
+        return None
+    return {"value": abs(now - before), "up": now > before}
+
+
+# --- grouped counts by township and month ------------------------------------------------------
+
+
+def _monthly(qs, *, date_field: str, township_field: str, years: tuple[int, int]) -> list[dict]:
+    """[{t, y, m, n}] of `qs` in `years`: one grouped query."""
+    start, end = datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)
+    return list(
+        qs.filter(**{f"{date_field}__gte": start, f"{date_field}__lte": end})
+        .annotate(y=ExtractYear(date_field), m=ExtractMonth(date_field))
+        .order_by()
+        .values("y", "m", t=F(township_field))
+        .annotate(n=Count("pk"))
+    )
+
+
+def _fold(rows: list[dict], year: int) -> dict:
+    """Totals of the grouped rows: {"year", "last", "months": {y: [n per month]},
+    "quarters": {(township, quarter): n} of `year`}."""
+    months = {year: [0] * 12, year - 1: [0] * 12}
+    quarters: dict[tuple[int, int], int] = {}
+    for r in rows:
+        months[r["y"]][r["m"] - 1] += r["n"]
+        if r["y"] == year:
+            key = (r["t"], quarter_of(r["m"]))
+            quarters[key] = quarters.get(key, 0) + r["n"]
+    return {"year": sum(months[year]), "last": sum(months[year - 1]), "months": months, "quarters": quarters}
+
+
+# --- the measures -------------------------------------------------------------------------------
+
+
+def suggestion_numbers(suggestions, assignments, *, year: int, on: datetime.date) -> dict:
+    """Counts of the year's suggestions (and last year's total), the funnel, the overdue
+    count (of any year) and the on-time rate of assignments due in each year: two queries."""
+    this = year_q(year)
+    agg = {
+        "total": Count("pk", filter=this),
+        "last_total": Count("pk", filter=year_q(year - 1)),
+        "overdue": Count("pk", filter=suggestion_overdue_q(on)),
+    }
+    for key, _label, state, reached in FUNNEL:
+        agg[f"reached_{key}"] = Count("pk", filter=this & Q(state__in=reached))
+        agg[f"now_{key}"] = Count("pk", filter=this & Q(state=state))
+    agg["now_reassigned"] = Count("pk", filter=this & Q(state=S.REASSIGNED))
+    agg["now_closed"] = Count("pk", filter=this & Q(state=S.CLOSED))
+    agg["now_not_accepted"] = Count("pk", filter=this & Q(state=S.NOT_ACCEPTED))
+    counts = suggestions.aggregate(**agg)
+    on_time = {}
+    for y in (year, year - 1):
+        due = Q(due_on__gte=datetime.date(y, 1, 1), due_on__lte=datetime.date(y, 12, 31))
+        on_time[f"due_{y}"] = Count("pk", filter=due)
+        on_time[f"ok_{y}"] = Count("pk", filter=due & Q(answered_on__isnull=False, answered_on__lte=F("due_on")))
+    rates = assignments.aggregate(**on_time)
+    counts["on_time_rate"] = _rate(rates[f"ok_{year}"], rates[f"due_{year}"])
+    counts["last_on_time_rate"] = _rate(rates[f"ok_{year - 1}"], rates[f"due_{year - 1}"])
+    counts["due"] = rates[f"due_{year}"]
+    counts["funnel"] = [
+        {"key": key, "label": label, "state": state, "reached": counts[f"reached_{key}"], "now": counts[f"now_{key}"]}
+        for key, label, state, _reached in FUNNEL
+    ]
+    return counts
+
+
+def issue_numbers(issues, *, year: int, on: datetime.date) -> dict:
+    """Voter issues referred in each year and fed back (rate), and those overdue now: one query."""
+    agg = {"overdue": Count("pk", filter=Q(state=VoterIssue.State.REFERRED, due_on__lt=on))}
+    for y in (year, year - 1):
+        referred = Q(raised_on__gte=datetime.date(y, 1, 1), raised_on__lte=datetime.date(y, 12, 31))
+        referred &= Q(referred_on__isnull=False)
+        agg[f"referred_{y}"] = Count("pk", filter=referred)
+        agg[f"done_{y}"] = Count("pk", filter=referred & Q(state__in=ISSUE_DONE))
+    c = issues.aggregate(**agg)
+    return {
+        "overdue": c["overdue"],
+        "referred": c[f"referred_{year}"],
+        "fed_back": c[f"done_{year}"],
+        "rate": _rate(c[f"done_{year}"], c[f"referred_{year}"]),
+        "last_rate": _rate(c[f"done_{year - 1}"], c[f"referred_{year - 1}"]),
+    }
+
+
+def points_numbers(entries, serving: int, *, year: int) -> dict:
+    """Average duty points per serving deputy this year and last (capped lines left out; last
+    year divided by today's serving count too): one query."""
+    sums = entries.filter(capped=False).aggregate(
+        now=Sum("points", filter=Q(year=year)), last=Sum("points", filter=Q(year=year - 1))
+    )
+
+    def avg(total):
+        if not serving:
+            return None
+        return (Decimal(total or 0) / serving).quantize(Decimal("0.1"))
+
+    return {"average": avg(sums["now"]), "last_average": avg(sums["last"])}
+
+
+def star_numbers(ratings) -> dict:
+    """The star distribution of the latest year with reviewed or published ratings: two queries."""
+    rated = ratings.filter(state__in=RATED_STATES)
+    year = rated.aggregate(y=Max("year"))["y"]
+    if year is None:
+        return {"year": None, "levels": [], "rated": 0}
+    levels = [lv for lv in star_distribution(rated.filter(year=year)) if lv["stars"] is not None]
+    return {"year": year, "levels": levels, "rated": sum(lv["count"] for lv in levels)}
+
+
+def ranking_numbers(user, county: Region | None) -> dict:
+    """The latest published assessment of the county (or, before any is published, the latest
+    one being scored) with its top ten townships: three queries."""
+    if county is None:
+        return {"assessment": None, "top": []}
+    assessments = Assessment.objects.for_user(user).filter(region=county)
+    assessment = assessments.filter(state=Assessment.State.PUBLISHED).order_by("-year").first()
+    if assessment is None:
+        assessment = assessments.order_by("-year").first()
+    if assessment is None:
+        return {"assessment": None, "top": []}
+    return {"assessment": assessment, "top": list(visible_results(user, assessment)[:RANKING_SIZE])}
+
+
+def compliance_table(meeting_rows: list[dict], receptions: dict, activities: dict, *, year, on) -> list[dict]:
+    """Township × quarter: sessions held, presidium meeting held, receptions and activities
+    per quarter; a cell is `missing` when its quarter has ended (or, for sessions, the year's
+    deadline passed) with nothing in it."""
+    ended = set(compliance_meetings.past_quarters(year, on))
+    rows = []
+    for m in meeting_rows:
+        t = m["township"]
+        quarters = []
+        for q in QUARTERS:
+            presidium = m["quarters"][q - 1]["count"]
+            rec = receptions["quarters"].get((t.pk, q), 0)
+            act = activities["quarters"].get((t.pk, q), 0)
+            quarters.append(
+                {
+                    "quarter": q,
+                    "ended": q in ended,
+                    "presidium": presidium,
+                    "presidium_missing": q in ended and not presidium,
+                    "receptions": rec,
+                    "receptions_missing": q in ended and not rec,
+                    "activities": act,
+                    "activities_missing": q in ended and not act,
+                }
+            )
+        rows.append(
+            {
+                "township": t,
+                "sessions_held": m["sessions_held"],
+                "sessions_lawful": m["sessions_lawful"],
+                "sessions_missing": bool(m["sessions_short"]) and (year < on.year or m["deadline_passed"]),
+                "flags": m["flags"],
+                "quarters": quarters,
+            }
+        )
+    return rows
+
+
+def township_tasks(user, township: Region, *, on: datetime.date, suggestions, issues_overdue: int) -> dict:
+    """What a township must do: suggestions due within `DUE_SOON_DAYS` or overdue, voter issues
+    overdue, supervision rectifications overdue, rooms idle, star ratings waiting for its
+    self-assessment, the assessment reply: a constant number of queries."""
+    open_states = (S.ASSIGNED, S.REASSIGNED)
+    soon = on + datetime.timedelta(days=DUE_SOON_DAYS)
+    due = suggestions.filter(state__in=open_states, due_on__isnull=False, due_on__lte=soon)
+    due_counts = due.aggregate(overdue=Count("pk", filter=Q(due_on__lt=on)), soon=Count("pk", filter=Q(due_on__gte=on)))
+    due_rows = list(due.only("pk", "title", "number", "due_on", "state").order_by("due_on", "pk")[:TASK_ROWS])
+    for s in due_rows:
+        s.is_late = s.due_on < on
+    supervision = (
+        SupervisionItem.objects.for_user(user)
+        .in_region(township)
+        .filter(state=SupervisionItem.State.OPINION_SENT, rectification_due__lt=on)
+        .count()
+    )
+    stations = Station.objects.for_user(user).in_region(township)
+    idle = compliance.idle_rooms(stations, on=on).count()
+    drafts = StarRating.objects.for_user(user).in_region(township).filter(state=StarRating.State.DRAFT).count()
+    result = (
+        TownshipResult.objects.for_user(user)
+        .filter(township=township, assessment__state=Assessment.State.REPLY)
+        .select_related("assessment")
+        .order_by("-assessment__year")
+        .first()
+    )
+    return {
+        "suggestions_overdue": due_counts["overdue"],
+        "suggestions_soon": due_counts["soon"],
+        "suggestion_rows": due_rows,
+        "issues_overdue": issues_overdue,
+        "supervision_overdue": supervision,
+        "idle_rooms": idle,
+        "star_drafts": drafts,
+        "reply": result,
+        "total": due_counts["overdue"]
+        + due_counts["soon"]
+        + issues_overdue
+        + supervision
+        + idle
+        + drafts
+        + (1 if result else 0),
+    }
+
+
+def township_gaps(user, township: Region) -> list[dict]:
+    """Rooms of the township with items of their county's 六有 not met: [{room, items}], two queries."""
+    rooms = list(
+        compliance.failing_rooms(Station.objects.for_user(user).in_region(township))
+        .select_related("township")
+        .order_by("kind", "name", "pk")
+    )
+    unmet = compliance.unmet_items(rooms)
+    return [{"room": r, "items": unmet.get(r.pk, [])} for r in rooms]
+
+
+def dashboard(user, region: Region, *, year: int, on: datetime.date | None = None) -> dict:
+    """Everything the dashboard shows for `region` (a county or one township) in `year`, as
+    the user may see it; for a township also its tasks and gaps. A constant number of queries."""
+    on = on or reference_date()
+    years = (year, year - 1)
+    meeting_rows = compliance_meetings.yearly_table(user, region, year=year, on=on)
+    receptions = _fold(
+        _monthly(
+            Reception.objects.for_user(user).in_region(region),
+            date_field="date",
+            township_field="station__township_id",
+            years=years,
+        ),
+        year,
+    )
+    activities = _fold(
+        _monthly(
+            Activity.objects.for_user(user).in_region(region).filter(status=Activity.Status.CONFIRMED),
+            date_field="date",
+            township_field="region_id",
+            years=years,
+        ),
+        year,
+    )
+    serving = (
+        Deputy.objects.for_user(user).in_region(region).filter(has_mandate(status=Mandate.Status.SERVING)).count()
+    )
+    rooms = Station.objects.for_user(user).in_region(region).filter(active=True).count()
+    suggestions_qs = Suggestion.objects.for_user(user).in_region(region)
+    suggestions = suggestion_numbers(
+        suggestions_qs, SuggestionAssignment.objects.for_user(user).in_region(region), year=year, on=on
+    )
+    issues = issue_numbers(VoterIssue.objects.for_user(user).in_region(region), year=year, on=on)
+    points = points_numbers(PointEntry.objects.for_user(user).in_region(region), serving, year=year)
+    stars = star_numbers(StarRating.objects.for_user(user).in_region(region))
+    county = region if region.is_county_level else region.parent
+    ranking = ranking_numbers(user, county)
+    out = {
+        "region": region,
+        "year": year,
+        "on": on,
+        "is_township": region.is_township,
+        "townships": len(meeting_rows),
+        "serving": serving,
+        "rooms": rooms,
+        "receptions": receptions,
+        "activities": activities,
+        "suggestions": suggestions,
+        "issues": issues,
+        "points": points,
+        "stars": stars,
+        "ranking": ranking,
+        "table": compliance_table(meeting_rows, receptions, activities, year=year, on=on),
+        "deltas": {
+            "receptions": _delta(receptions["year"], receptions["last"]),
+            "activities": _delta(activities["year"], activities["last"]),
+            "suggestions": _delta(suggestions["total"], suggestions["last_total"]),
+            "on_time": _delta(suggestions["on_time_rate"], suggestions["last_on_time_rate"]),
+            "issues": _delta(issues["rate"], issues["last_rate"]),
+            "points": _delta(points["average"], points["last_average"]),
+        },
+    }
+    if region.is_township:
+        out["own_result"] = next((r for r in ranking["top"] if r.township_id == region.pk), None)
+        if out["own_result"] is None and ranking["assessment"] is not None:
+            out["own_result"] = visible_results(user, ranking["assessment"]).filter(township=region).first()
+        out["tasks"] = township_tasks(user, region, on=on, suggestions=suggestions_qs, issues_overdue=issues["overdue"])
+        out["gaps"] = township_gaps(user, region)
+    return out
+
+
+# --- chart options (ECharts) --------------------------------------------------------------------
+
+
+def trend_option(receptions: dict, activities: dict, year: int) -> dict:
+    months = [f"{m}月" for m in MONTHS]
+    last = year - 1
+
+    def line(name, data, color, dashed=False):
+        style = {"color": color, "type": "dashed" if dashed else "solid"}
+        return {"type": "line", "name": name, "data": data, "lineStyle": style, "itemStyle": {"color": color}}
+
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 56, "containLabel": True},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": {"type": "value", "name": "次", "minInterval": 1},
+        "series": [
+            line(f"{year}年接待选民", receptions["months"][year], "#9b1c1c"),
+            line(f"{last}年接待选民", receptions["months"][last], "#9b1c1c", dashed=True),
+            line(f"{year}年代表活动", activities["months"][year], "#1d4ed8"),
+            line(f"{last}年代表活动", activities["months"][last], "#1d4ed8", dashed=True),
+        ],
+    }
+
+
+def stars_option(stars: dict) -> dict:
+    levels = stars["levels"]
+    return {
+        "tooltip": {},
+        "grid": {"left": 8, "right": 16, "bottom": 8, "top": 24, "containLabel": True},
+        "xAxis": {"type": "category", "data": [f"{lv['stars']}星" if lv["stars"] else "未评星" for lv in levels]},
+        "yAxis": {"type": "value", "name": "个", "minInterval": 1},
+        "series": [
+            {"type": "bar", "name": "阵地数", "data": [lv["count"] for lv in levels], "itemStyle": {"color": "#b45309"}}
+        ],
+    }
+
+
+def funnel_option(funnel: list[dict]) -> dict:
+    return {
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}件"},
+        "series": [
+            {
+                "type": "funnel",
+                "name": "代表建议",
+                "sort": "none",
+                "left": "10%",
+                "width": "80%",
+                "minSize": "10%",
+                "label": {"show": True, "position": "inside", "formatter": "{b} {c}"},
+                "data": [{"name": f["label"], "value": f["reached"]} for f in funnel],
+            }
+        ],
+    }

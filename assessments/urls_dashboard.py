@@ -1,0 +1,9 @@
+"""URLs of the dashboard part (added to assessments/urls.py)."""
+
+from django.urls import path
+
+from . import views_dashboard as v
+
+urlpatterns: list = [
+    path("dashboard/", v.DashboardView.as_view(), name="dashboard"),
+]
