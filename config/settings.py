@@ -174,6 +174,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The address the public reaches the portal at (printed in each room's QR code and poster),
 # e.g. https://rd.example.gov.cn. Empty: the address of the request that makes the poster.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
+CSRF_FAILURE_VIEW = "org.views.csrf_failure"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -334,6 +334,12 @@ def error_view(status, template):
     return view
 
 
+def csrf_failure(request, reason=""):
+    """A stale or missing CSRF token (a form left open for hours, cookies blocked — often on
+    the public page): a Chinese page saying what to do, not Django's technical one."""
+    return HttpResponse(loader.get_template("403_csrf.html").render(), status=403)
+
+
 def healthz(request):
     """For load balancers and docker-compose: the database answers."""
     from django.db import connection

@@ -224,7 +224,9 @@ def test_many_refused_attempts_are_429_too(client, station):
 def test_csrf_stays_on(station):
     client = Client(enforce_csrf_checks=True)
     data = {"content": "村口路灯坏了一个多月。", "stamp": stamp(station)}
-    assert client.post(opinion_url(station), data, REMOTE_ADDR=IP_A).status_code == 403
+    refused = client.post(opinion_url(station), data, REMOTE_ADDR=IP_A)
+    # A voter whose form went stale gets a Chinese page saying what to do.
+    assert refused.status_code == 403 and "页面已过期" in refused.content.decode()
     assert not VoterIssue.objects.exists()
     client.get(opinion_url(station))
     data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
