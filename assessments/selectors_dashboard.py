@@ -194,8 +194,8 @@ def ranking_numbers(user, county: Region | None) -> dict:
 
 def compliance_table(meeting_rows: list[dict], receptions: dict, activities: dict, *, year, on) -> list[dict]:
     """Township × quarter: sessions held, presidium meeting held, receptions and activities
-    per quarter; a cell is `missing` when its quarter has ended (or, for sessions, the year's
-    deadline passed) with nothing in it."""
+    per quarter; a cell is `missing` when its quarter has ended with nothing in it (sessions:
+    none by the first session's deadline, or fewer than two in a year that is over)."""
     ended = set(compliance_meetings.past_quarters(year, on))
     rows = []
     for m in meeting_rows:
@@ -222,7 +222,8 @@ def compliance_table(meeting_rows: list[dict], receptions: dict, activities: dic
                 "township": t,
                 "sessions_held": m["sessions_held"],
                 "sessions_lawful": m["sessions_lawful"],
-                "sessions_missing": bool(m["sessions_short"]) and (year < on.year or m["deadline_passed"]),
+                # Short of two only counts once the year is over; none by mid-July counts at once.
+                "sessions_missing": m["first_session_late"] or (bool(m["sessions_short"]) and year < on.year),
                 "flags": m["flags"],
                 "quarters": quarters,
             }
@@ -311,9 +312,7 @@ def dashboard(user, region: Region, *, year: int, on: datetime.date | None = Non
         ),
         year,
     )
-    serving = (
-        Deputy.objects.for_user(user).in_region(region).filter(has_mandate(status=Mandate.Status.SERVING)).count()
-    )
+    serving = Deputy.objects.for_user(user).in_region(region).filter(has_mandate(status=Mandate.Status.SERVING)).count()
     rooms = Station.objects.for_user(user).in_region(region).filter(active=True).count()
     suggestions_qs = Suggestion.objects.for_user(user).in_region(region)
     suggestions = suggestion_numbers(
