@@ -297,39 +297,29 @@ class PublicityListView(ScopedListView):
         return ctx
 
 
-class PublicityCreateView(ScopedCreateView):
+class PublicityFormMixin:
     model = PublicityItem
     form_class = PublicityItemForm
     allowed_roles = (Role.TOWNSHIP_CLERK,)
     template_name = "assessments/assessment/form.html"
     success_url = reverse_lazy("assessments:publicity-list")
+    title = saved = ""
 
     def form_valid(self, form):
-        messages.success(self.request, "宣传报道已登记。")
+        messages.success(self.request, self.saved)
         return super().form_valid(form)
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "title": "登记宣传报道",
+            "title": self.title,
             "back": reverse("assessments:publicity-list"),
         }
 
 
-class PublicityUpdateView(ScopedUpdateView):
-    model = PublicityItem
-    form_class = PublicityItemForm
-    allowed_roles = (Role.TOWNSHIP_CLERK,)
-    template_name = "assessments/assessment/form.html"
-    success_url = reverse_lazy("assessments:publicity-list")
+class PublicityCreateView(PublicityFormMixin, ScopedCreateView):
+    title, saved = "登记宣传报道", "宣传报道已登记。"
 
-    def form_valid(self, form):
-        messages.success(self.request, "宣传报道已保存。")
-        return super().form_valid(form)
 
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "title": "修改宣传报道",
-            "back": reverse("assessments:publicity-list"),
-        }
+class PublicityUpdateView(PublicityFormMixin, ScopedUpdateView):
+    title, saved = "修改宣传报道", "宣传报道已保存。"
