@@ -360,9 +360,16 @@ def dashboard(user, region: Region, *, year: int, on: datetime.date | None = Non
 # --- chart options (ECharts) --------------------------------------------------------------------
 
 
-def trend_option(receptions: dict, activities: dict, year: int) -> dict:
+def trend_option(receptions: dict, activities: dict, year: int, *, today: datetime.date | None = None) -> dict:
     months = [f"{m}月" for m in MONTHS]
     last = year - 1
+    today = today or timezone.localdate()
+
+    def so_far(data):
+        # Months still to come have no figure yet: a gap in the line, not a fall to zero.
+        if year != today.year:
+            return data
+        return [v if m <= today.month else None for m, v in zip(MONTHS, data, strict=False)]
 
     def line(name, data, color, dashed=False):
         style = {"color": color, "type": "dashed" if dashed else "solid"}
@@ -375,9 +382,9 @@ def trend_option(receptions: dict, activities: dict, year: int) -> dict:
         "xAxis": {"type": "category", "data": months},
         "yAxis": {"type": "value", "name": "次", "minInterval": 1},
         "series": [
-            line(f"{year}年接待选民", receptions["months"][year], "#9b1c1c"),
+            line(f"{year}年接待选民", so_far(receptions["months"][year]), "#9b1c1c"),
             line(f"{last}年接待选民", receptions["months"][last], "#9b1c1c", dashed=True),
-            line(f"{year}年代表活动", activities["months"][year], "#1d4ed8"),
+            line(f"{year}年代表活动", so_far(activities["months"][year]), "#1d4ed8"),
             line(f"{last}年代表活动", activities["months"][last], "#1d4ed8", dashed=True),
         ],
     }

@@ -332,3 +332,16 @@ def test_home_panel_links_to_the_dashboard(world, client, data):
     client.force_login(world.county_admin, backend="django.contrib.auth.backends.ModelBackend")
     html = client.get(reverse("home")).content.decode()
     assert f'href="{URL}"' in html
+
+
+def test_trend_leaves_months_to_come_empty():
+    import datetime as dt
+
+    from assessments.selectors_dashboard import trend_option
+
+    data = {"months": {2026: [3] * 12, 2025: [2] * 12, 2024: [1] * 12}}
+    option = trend_option(data, data, 2026, today=dt.date(2026, 11, 22))
+    this_year = option["series"][0]["data"]
+    assert this_year[10] == 3 and this_year[11] is None
+    assert None not in option["series"][1]["data"]  # last year is complete
+    assert None not in trend_option(data, data, 2025, today=dt.date(2026, 11, 22))["series"][0]["data"]
