@@ -157,6 +157,9 @@ class ActivityFilterForm(forms.Form):
     )
     q = forms.CharField(label="关键词", required=False, max_length=50)
     deputy = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # One township of a county's list (links from the year dashboard); the list is scoped
+    # already, so an id outside the user's regions just finds nothing.
+    township = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, stations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,6 +178,7 @@ class ActivityFilterForm(forms.Form):
             "station": d.get("station"),
             "deputy": d.get("deputy"),
             "keyword": d.get("q") or "",
+            "township": d.get("township"),
         }
 
     def counts_year(self) -> int:

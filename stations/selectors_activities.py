@@ -59,7 +59,7 @@ def with_list_related(qs):
     )
 
 
-def activity_list(qs, *, year=None, kind="", station=None, status="", deputy=None, keyword=""):
+def activity_list(qs, *, year=None, kind="", station=None, status="", deputy=None, keyword="", township=None):
     """`qs` (scoped) narrowed by the list filters, newest first, ready for a list page.
     `deputy` is a Deputy or its id: the activities it took part in. `keyword` matches the
     topic, place, organiser or a participant's name."""
@@ -68,6 +68,8 @@ def activity_list(qs, *, year=None, kind="", station=None, status="", deputy=Non
         qs = qs.filter(date__gte=start, date__lte=end)
     if kind:
         qs = qs.filter(kind=kind)
+    if township:
+        qs = qs.filter(region_id=township)
     if station:
         qs = qs.filter(station=station)
     if status:

@@ -505,3 +505,18 @@ def test_group_picker_offers_the_townships_groups(world, people, client):
     page = response.content.decode()
     assert "甲镇第一代表小组" in page and f'data-groups="{group.pk} "' in page
     assert "js/activities.js" in page
+
+
+def test_county_list_narrows_to_one_township(world, client):
+    """The year dashboard links a township's cell to the county's list with ?township=."""
+    ActivityFactory(region=world.town_a, topic="甲镇视察村道")
+    ActivityFactory(region=world.town_b, topic="乙镇调研饮水")
+    client.force_login(world.county_admin, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("stations:activity-list")
+    both = client.get(url).content.decode()
+    assert "甲镇视察村道" in both and "乙镇调研饮水" in both
+    only_a = client.get(url, {"township": world.town_a.pk}).content.decode()
+    assert "甲镇视察村道" in only_a and "乙镇调研饮水" not in only_a
+    # Another township's id from clerk A's own list shows nothing of it.
+    client.force_login(world.clerk_a, backend="django.contrib.auth.backends.ModelBackend")
+    assert "乙镇调研饮水" not in client.get(url, {"township": world.town_b.pk}).content.decode()
