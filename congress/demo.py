@@ -335,6 +335,7 @@ class TownshipSeeder:
         serving = self.serving_on(datetime.date(year, 3, 1))
         if not serving:
             return
+        assignments, log = [], []
         for n, fate in enumerate(SUGGESTION_FATES):
             title, category, unit_name = SUGGESTION_TOPICS[(n + self.index) % len(SUGGESTION_TOPICS)]
             made = datetime.date(year, 3, 1) + datetime.timedelta(days=self.rng.randint(0, 200))
@@ -415,20 +416,28 @@ class TownshipSeeder:
                     if s.answered_on:
                         a.answered_on, a.answer_class = s.answered_on, s.answer_class
                         a.answer = "已将该建议列入年度重点工作，安排专项资金逐步实施。"
-                    a.save()
+                    assignments.append(a)
                     if fate == SG.REASSIGNED:
-                        SuggestionAssignment.objects.create(
-                            suggestion=s, unit=unit, role=role, round=2, assigned_on=s.rated_on, due_on=s.due_on
+                        assignments.append(
+                            SuggestionAssignment(
+                                suggestion=s, unit=unit, role=role, round=2, assigned_on=s.rated_on, due_on=s.due_on
+                            )
                         )
             if self.rng.random() < 0.4 and len(serving) > 3:
                 s.co_deputies.set(self.rng.sample([d for d in serving if d != lead], 2))
             prev = ""
             for state, note, day in events:
-                SuggestionEvent.objects.create(
-                    suggestion=s, from_state=prev, to_state=state, note=note, user=self.clerk, at=_at(day)
+                log.append(
+                    SuggestionEvent(
+                        suggestion=s, from_state=prev, to_state=state, note=note, user=self.clerk, at=_at(day)
+                    )
                 )
                 prev = state
             tally.suggestions += 1
+        # One insert each for the township-year's assignments and workflow log (the province
+        # scale seeds 1,300 townships).
+        SuggestionAssignment.objects.bulk_create(assignments)
+        SuggestionEvent.objects.bulk_create(log)
 
 
 def _deputy_suggestion(ctx: SeedContext, today: datetime.date) -> None:
