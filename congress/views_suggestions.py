@@ -366,7 +366,7 @@ class SuggestionStepView(SuggestionDetailView):
         return f"已{STEPS[self.step][1]}。当前状态：{suggestion.get_state_display()}。"
 
     def perform(self, suggestion, d):  # pragma: no cover - each step overrides it
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define perform(suggestion, data)")
 
 
 class SuggestionSubmitView(SuggestionStepView):

@@ -494,7 +494,7 @@ class SupervisionStepView(ScopedWriteMixin, SupervisionDetailView):
         return self.render_to_response(self.get_context_data(step=self.step, step_form=form))
 
     def perform(self, item, d):  # pragma: no cover - each step view defines it
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define perform(item, data)")
 
 
 class SupervisionHoldView(SupervisionStepView):

@@ -207,11 +207,11 @@ class Register:
         )
 
     def queryset(self, scope: RegisterScope):
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define queryset(scope)")
 
     def row(self, obj) -> list:
         """The cells of one record, without 序号 and 阵地."""
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define row(obj)")
 
     def room_name(self, obj) -> str:
         station = getattr(obj, "station", None)

@@ -73,7 +73,7 @@ class RegisterSubjectMixin:
     pdf_url_name: str
 
     def register_scope(self, year: int) -> RegisterScope:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} must define register_scope(year)")
 
     def url(self, name: str, **params) -> str:
         return reverse(name, args=[self.object.pk]) + "?" + urlencode(params)
@@ -87,7 +87,8 @@ class RegisterSubjectMixin:
         return True
 
     def not_exportable(self):
-        raise NotImplementedError
+        # Only views whose exportable() can be False (a county's region) answer this.
+        raise TypeError(f"{type(self).__name__} must define not_exportable() with exportable()")
 
 
 class RegisterPageMixin:
