@@ -7,7 +7,7 @@ ADDR   ?= 127.0.0.1:8000
 # pytest-xdist processes; CI's machine has 2 cores.
 JOBS   ?= 2
 
-.PHONY: run test install install-dev lint check-deploy migrate seed worker clean ci
+.PHONY: run test install install-dev install-bench bench lint check-deploy migrate seed worker clean ci
 
 $(BIN)/python:
 	bash scripts/install-system-deps.sh runtime
@@ -24,8 +24,13 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(BIN)/pip install -q -r requirements-bench.txt
+	touch $@
+
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
+install-bench: $(VENV)/.bench
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -55,6 +60,12 @@ check-deploy: install
 ## A worker alone (production runs worker and beat as their own services).
 worker: install
 	$(BIN)/celery -A config worker --loglevel INFO
+
+## Figures at province scale on PostgreSQL + Redis (bench/README.md): seeds a throwaway
+## database BENCH_DB once, then prints one table with the targets met or missed.
+BENCH_DB ?= portal_bench
+bench: install-bench
+	$(BIN)/python bench/run.py --database $(BENCH_DB) $(BENCH_ARGS)
 
 ci:
 	bash .ci/run

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import datetime
 import io
+import posixpath
 import re
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +102,15 @@ REQUIRED_COLUMNS = ("name", "id_number")
 
 
 _SPACES = re.compile(r"\s+")
+# Control characters other than tab and line breaks (which count as spaces), and surrogates:
+# PostgreSQL refuses NUL in text and JSON, Excel files cannot hold them, and no clerk means them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def normalize(value) -> str:
-    """NFKC (full-width digits, letters and spaces become plain ones) and trimmed."""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    """NFKC (full-width digits, letters and spaces become plain ones), without control
+    characters, and trimmed."""
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", str(value))).strip()
 
 
 def _header_key(text) -> str:
@@ -170,6 +176,20 @@ def _allowed(labels) -> str:
 # --- reading the file ---------------------------------------------------------------------------
 
 
+# Files clerks pick by mistake (a scan, a photo of the paper roster, an archive), by their
+# first bytes: named, so the clerk knows what was sent.
+OTHER_FORMATS = (
+    (b"%PDF", "PDF 文件"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"{\\rtf", "RTF 文档"),
+)
+
+
 def sniff(data: bytes) -> None:
     """Refuse, with a message a clerk understands, what is not an .xlsx workbook we can read
     safely: too big, an old .xls, a CSV or web page renamed, a zip that is no workbook or
@@ -187,6 +207,11 @@ def sniff(data: bytes) -> None:
             "请在 Excel 或 WPS 中打开，取消密码后“另存为” Excel 工作簿（.xlsx）再上传。"
         )
     if not head.startswith(b"PK\x03\x04"):
+        kind = next((kind for magic, kind in OTHER_FORMATS if data.startswith(magic)), None)
+        if kind:
+            raise ImportFileError(
+                f"这是一个{kind}，不是 Excel 工作簿，只是扩展名被改成了 .xlsx。请上传填写好的 .xlsx 登记表。"
+            )
         text = data[:2048].lstrip(b"\xef\xbb\xbf").lstrip().lower()
         if text.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
             raise ImportFileError(
@@ -204,7 +229,7 @@ def sniff(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (*_UNREADABLE_ZIP, ValueError):
         raise ImportFileError(
             "文件不是有效的 Excel 工作簿（.xlsx），压缩结构已损坏。请用 Excel 或 WPS 打开后重新保存再上传。"
         )
@@ -238,6 +263,44 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
+# What zipfile raises for a damaged or unreadable member: a deflate stream cut or altered
+# (zlib.error), a compression method it does not know (NotImplementedError), an encrypted
+# member (RuntimeError)... all mean "not a workbook we can read".
+_UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+_REL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b[^>]*>")
+_REL_TARGET = re.compile(rb"""\bTarget\s*=\s*["']([^"']*)["']""")
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+MAX_RELS_BYTES = 1024 * 1024
+
+
+def _workbook_parts(archive: zipfile.ZipFile) -> set[str]:
+    """The parts the workbook's relationships point to. A reader opens its worksheets
+    wherever these say, not only under xl/worksheets/: each is measured as a sheet."""
+    try:
+        with archive.open(WORKBOOK_RELS) as fh:
+            data = fh.read(MAX_RELS_BYTES + 1)
+    except KeyError:
+        return set()
+    except _UNREADABLE_ZIP:
+        raise ImportFileError("文件不是有效的 Excel 工作簿（.xlsx），压缩内容已损坏或已加密。请重新保存后再上传。")
+    if len(data) > MAX_RELS_BYTES:
+        raise ImportFileError("文件结构异常（工作簿关系表过大），无法导入。请用 Excel 或 WPS 打开后重新保存再上传。")
+    parts = set()
+    for tag in _REL_TAG.findall(data):
+        if m := _REL_TARGET.search(tag):
+            target = m[1].decode("utf-8", "replace")
+            parts.add(target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}"))
+    return parts
+
+
 def _check_unzipped(archive: zipfile.ZipFile) -> None:
     """Unpack every part with a running total (headers can lie about sizes), and measure
     each worksheet's extent from its cell references."""
@@ -245,10 +308,13 @@ def _check_unzipped(archive: zipfile.ZipFile) -> None:
     too_big = ImportFileError(
         "文件解压后过大（可能是异常或被恶意构造的文件），无法导入。请只保留代表信息登记表的内容后重新保存再上传。"
     )
+    sheets = _workbook_parts(archive)
     for info in archive.infolist():
         if info.file_size > MAX_UNZIPPED:
             raise too_big
-        is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        is_sheet = info.filename in sheets or (
+            info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+        )
         max_row = max_col = rows = cells = row_refs = cell_refs = 0
         tail = b""
         try:
@@ -276,9 +342,7 @@ def _check_unzipped(archive: zipfile.ZipFile) -> None:
                         max_col = max(max_col, max(_col_number(c) for c in set(found)))
                     rows += len(_ROW_TAG.findall(buf))
                     cells += len(_CELL_TAG.findall(buf))
-        # zipfile raises NotImplementedError for a compression method it does not know and
-        # RuntimeError for an encrypted member: both mean "not a workbook we can read".
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        except _UNREADABLE_ZIP:
             raise ImportFileError("文件不是有效的 Excel 工作簿（.xlsx），压缩内容已损坏或已加密。请重新保存后再上传。")
         if not is_sheet:
             continue
@@ -1278,6 +1342,8 @@ def commit_batch(batch: ImportBatch, user, policy: str, progress: Progress = _no
             Mandate.objects.bulk_create(mandates, batch_size=1000)
 
             skipped = 0 if update else len(existing_rows)
+            # What the check announced (将新增 / 本镇已登记) stays on the batch after the commit.
+            create_count, existing_count = result.create_count, result.existing_count
             for summary in result.rows:
                 r = summary["row"]
                 if summary["action"] == "create":
@@ -1297,8 +1363,8 @@ def commit_batch(batch: ImportBatch, user, policy: str, progress: Progress = _no
                 "rows": result.rows,
                 "problems": result.problems,
                 "total_rows": result.total_rows,
-                "create_count": result.create_count,
-                "existing_count": result.existing_count,
+                "create_count": create_count,
+                "existing_count": existing_count,
                 "error_count": 0,
                 "warning_count": result.warning_count,
             }

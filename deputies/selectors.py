@@ -13,7 +13,7 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from org.models import Region, Term, user_memberships
+from org.models import Region, Term, chinese_numeral, user_memberships
 from org.roles import Role
 from org.scoping import CHANGE, roles_for
 
@@ -106,6 +106,17 @@ def current_and_previous_term(region: Region, level: str, on: datetime.date | No
 def term_label(term: Term) -> str:
     """ "乡镇 · 第二十届（2021—2026）" — a term with its level, for choices."""
     return f"{term.get_level_display()} · {term}"
+
+
+def term_choices(terms) -> list[tuple[int, str]]:
+    """(id, term_label) of `terms` read as plain values, no Term instances: a province
+    admin's term filter lists a few hundred."""
+    levels = dict(Term.Level.choices)
+    rows = terms.values_list("pk", "level", "number", "start_date__year", "end_date__year")
+    return [
+        (pk, f"{levels.get(level, level)} · 第{chinese_numeral(number)}届（{start}—{end}）")
+        for pk, level, number, start, end in rows
+    ]
 
 
 # --- who may write ----------------------------------------------------------------------

@@ -26,7 +26,13 @@ SECRET_FIELDS = {"password"}
 
 
 def _audited(sender) -> bool:
-    return sender._meta.app_label in AUDITED_APPS and sender not in UNAUDITED_MODELS
+    # A model sets `audit_exempt = True` when its rows are rebuilt from others by a job
+    # (duty points): the records they come from are audited, the rebuild would only add noise.
+    return (
+        sender._meta.app_label in AUDITED_APPS
+        and sender not in UNAUDITED_MODELS
+        and not getattr(sender, "audit_exempt", False)
+    )
 
 
 def _plain(value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from .models import Job, Region, user_roles
 from .roles import Role
 
 log = logging.getLogger(__name__)
+
+TMP_NAME = re.compile(r"^job(\d+)-")
 
 
 class JobError(Exception):
@@ -96,6 +99,12 @@ def job_create(*, kind: str, region: Region, user, params: dict | None = None) -
         raise JobError("您无权对该范围发起此任务。")
     job = Job.objects.create(kind=kind, region=region, requested_by=user, params=params or {})
     transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+    if not transaction.get_connection().in_atomic_block:
+        # No transaction around us: the hand-over has happened already, and a broker that was
+        # down is told to the user now (the row stays, failed, with the same reason).
+        job.refresh_from_db(fields=["state", "message", "finished_at", "updated_at"])
+        if job.state == Job.State.FAILED:
+            raise JobError(job.message)
     return job
 
 
@@ -123,6 +132,18 @@ def job_fail(*, job_id: int, message: str) -> None:
     Job.objects.filter(pk=job_id).update(
         state=Job.State.FAILED, message=message[:500], output="", finished_at=timezone.now(), updated_at=timezone.now()
     )
+    # A worker killed mid-job never ran its cleanup: its half-written file goes with the job.
+    for leftover in _tmp_dir().glob(f"{_tmp_prefix(job_id)}*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _tmp_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "jobs" / "tmp"
+
+
+def _tmp_prefix(job_id: int) -> str:
+    # The dash ends the id, so job 1's prefix never matches job 12's files.
+    return f"job{job_id}-"
 
 
 def job_execute(*, job_id: int) -> None:
@@ -138,12 +159,18 @@ def job_execute(*, job_id: int) -> None:
     if not may_run(job.requested_by, spec, job.region):
         job_fail(job_id=job_id, message="发起人已无权访问该范围，任务未执行。")
         return
-    Job.objects.filter(pk=job_id).update(
+    # A job ended meanwhile (failed by the reaper, say) is not brought back to life. A job still
+    # "running" is a redelivery after its worker died: it runs again from the start.
+    started = Job.objects.filter(pk=job_id, state__in=(Job.State.QUEUED, Job.State.RUNNING)).update(
         state=Job.State.RUNNING, started_at=timezone.now(), progress=0, message="", updated_at=timezone.now()
     )
-    tmp_dir = Path(settings.MEDIA_ROOT) / "jobs" / "tmp"
+    if not started:
+        return
+    tmp_dir = _tmp_dir()
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=f"job{job_id}-")
+    for leftover in tmp_dir.glob(f"{_tmp_prefix(job_id)}*"):  # of a run whose worker died
+        leftover.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=_tmp_prefix(job_id))
     os.close(fd)
     tmp_path = Path(tmp_name)
     try:
@@ -151,7 +178,7 @@ def job_execute(*, job_id: int) -> None:
         download_name = spec.run(ctx)
         with tmp_path.open("rb") as fh:
             job.output.save(download_name, File(fh), save=False)
-        Job.objects.filter(pk=job_id).update(
+        finished = Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
             state=Job.State.DONE,
             progress=100,
             output=job.output.name,
@@ -160,6 +187,9 @@ def job_execute(*, job_id: int) -> None:
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )
+        if not finished:
+            # Declared failed while it ran (reaped as stale): the row says failed, so no file.
+            job.output.delete(save=False)
     except JobError as exc:
         job_fail(job_id=job_id, message=str(exc))
     except Exception as exc:
@@ -180,7 +210,30 @@ def jobs_reap_stale() -> int:
     stale = list(Job.objects.filter(state=Job.State.RUNNING, updated_at__lt=cutoff).values_list("pk", flat=True))
     for job_id in stale:
         job_fail(job_id=job_id, message="任务中断（处理进程意外退出），请重新提交。")
+    _sweep_tmp_files()
     return len(stale)
+
+
+def _sweep_tmp_files() -> None:
+    """Remove half-written files of jobs that are no longer queued or running (a job deleted,
+    or ended by a process on another machine): only a live run keeps its temporary file."""
+    tmp_dir = _tmp_dir()
+    if not tmp_dir.is_dir():
+        return
+    by_job: dict[int, list[Path]] = {}
+    for path in tmp_dir.iterdir():
+        match = TMP_NAME.match(path.name)
+        if match and path.is_file():
+            by_job.setdefault(int(match.group(1)), []).append(path)
+    live = set(
+        Job.objects.filter(pk__in=list(by_job), state__in=(Job.State.QUEUED, Job.State.RUNNING)).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id, paths in by_job.items():
+        if job_id not in live:
+            for path in paths:
+                path.unlink(missing_ok=True)
 
 
 # The job kinds org itself offers.

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
+from . import concurrency
 from .models import user_roles
 from .scoping import CHANGE, VIEW
 
@@ -100,7 +102,44 @@ class ScopedCreateView(ScopedFormMixin, RoleRequiredMixin, CreateView):
 
 
 class ScopedUpdateView(ScopedFormMixin, ScopedWriteMixin, UpdateView):
-    pass
+    """An edit page with optimistic concurrency (org.concurrency): the form carries the row's
+    version as shown ({{ row_version_field }} in the template); a POST runs in one
+    transaction that locks the row, and a form opened before someone else saved the row is
+    refused with a message instead of silently overwriting their change."""
+
+    # Fields another process changes on its own, which must not make a form stale.
+    row_version_exclude: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST":
+            # The lock taken in get_object holds until the save is committed.
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        if self.request.method == "POST":
+            # Lock before reading, so the row checked is the row saved.
+            concurrency.lock_row(self.model, self.kwargs.get(self.pk_url_kwarg))
+        return super().get_object(queryset)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        digest = concurrency.fingerprint(
+            self.object, concurrency.form_m2m_names(self.object, form), self.row_version_exclude
+        )
+        posted = self.request.POST.get(concurrency.FIELD_NAME, "") if self.request.method == "POST" else ""
+        concurrency.guard_form(form, self.object, posted, digest)
+        # A form shown again keeps the version it was opened with: fixing another error
+        # must not turn a stale form into a fresh one.
+        self.row_version = posted or concurrency.make_token(digest)
+        return form
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if getattr(self, "row_version", None):
+            ctx["row_version_field"] = concurrency.hidden_input(self.row_version)
+        return ctx
 
 
 class ScopedDeleteView(ScopedWriteMixin, DeleteView):

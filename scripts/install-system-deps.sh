@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the portal needs, where missing, when run as root.
-#   runtime: python3-venv (to make .venv), CJK fonts and Pango (PDF reports)
-#   test:    the above plus Chromium (browser tests) and poppler-utils (PDF checks)
+#   runtime: python3-venv (to make .venv), CJK fonts and Pango (PDF reports),
+#            postgresql-client (pg_dump/pg_restore for `manage.py backup` / `restore`)
+#   test:    the above plus Chromium (browser tests), poppler-utils (PDF checks) and
+#            redis-server (the fault tests start and stop their own Redis)
 # Not root, or not Debian: prints what is missing and carries on (pip still works).
 set -euo pipefail
 set_name=${1:-runtime}
-runtime=(python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-test_only=(chromium poppler-utils)
+runtime=(python3-venv fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client)
+test_only=(chromium poppler-utils redis-server)
 want=("${runtime[@]}")
 [ "$set_name" = test ] && want+=("${test_only[@]}")
 

@@ -35,6 +35,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def session_write_every_request(settings):
+    """Production writes the last-activity time at most once a minute; tests that compare
+    the query counts of two requests need every request to cost the same."""
+    settings.SESSION_ACTIVITY_RESOLUTION = 0
+
+
 @pytest.fixture
 def world(db):
     county = RegionFactory.county(name="测试县")

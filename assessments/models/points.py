@@ -72,6 +72,7 @@ class PointEntry(models.Model):
     entries of a region wholesale, so re-running it gives the same rows."""
 
     scope_region_field = "deputy__region"
+    audit_exempt = True
 
     deputy = models.ForeignKey(Deputy, verbose_name="代表", on_delete=models.CASCADE, related_name="point_entries")
     year = models.PositiveSmallIntegerField("年度")

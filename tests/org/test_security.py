@@ -142,6 +142,20 @@ def test_activity_inside_the_timeout_keeps_the_session(world, login, settings):
     assert int(time.time()) - c.session[IdleTimeoutMiddleware.SESSION_KEY] < 5
 
 
+def test_last_activity_is_written_at_most_once_a_resolution(world, login, settings, django_assert_num_queries):
+    """Production's setting: a request soon after the last write leaves the session alone
+    (no UPDATE of django_session), a later one moves the time on."""
+    settings.SESSION_ACTIVITY_RESOLUTION = 60
+    c = login(world.clerk_a)
+    _set_last_activity(c, 10)
+    before = c.session[IdleTimeoutMiddleware.SESSION_KEY]
+    assert c.get(HOME).status_code == 200
+    assert c.session[IdleTimeoutMiddleware.SESSION_KEY] == before
+    _set_last_activity(c, 61)
+    assert c.get(HOME).status_code == 200
+    assert int(time.time()) - c.session[IdleTimeoutMiddleware.SESSION_KEY] < 5
+
+
 def test_background_polling_does_not_extend_the_session(world, login, settings):
     c = login(world.clerk_a)
     _set_last_activity(c, settings.SESSION_IDLE_TIMEOUT - 60)

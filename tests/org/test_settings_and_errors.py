@@ -50,3 +50,38 @@ def test_an_unknown_page_shows_the_chinese_404_page(world, login, settings):
     response = login(world.clerk_a).get("/no/such/page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+# --- form errors shown once ----------------------------------------------------------------
+
+
+def test_crispy_shows_a_form_wide_error_once():
+    """A form-wide error (e.g. "modified by someone else") is crispy's to show, tag and filter alike…"""
+    from crispy_forms.helper import FormHelper
+    from django import forms
+    from django.template import Context, Template
+
+    class F(forms.Form):
+        name = forms.CharField()
+
+        def clean(self):
+            raise forms.ValidationError("整张表单的错误")
+
+    form = F(data={"name": "x"})
+    form.helper = FormHelper()
+    form.helper.form_tag = False
+    assert not form.is_valid()
+    for source in ("{% crispy form %}", "{{ form|crispy }}"):
+        html = Template("{% load crispy_forms_tags %}" + source).render(Context({"form": form}))
+        assert html.count("整张表单的错误") == 1, source
+
+
+def test_no_crispy_template_repeats_non_field_errors():
+    """…so a page that renders its form with crispy must not print them a second time."""
+    root = Path(__file__).resolve().parents[2] / "templates"
+    twice = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.html")
+        if re.search(r"\{% crispy |\|crispy \}\}", text := p.read_text(encoding="utf-8")) and "non_field_errors" in text
+    ]
+    assert twice == []

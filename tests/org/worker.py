@@ -1,6 +1,7 @@
 """A real Celery worker process for the job tests, on whichever broker the settings name:
 Redis when REDIS_URL is set (CI's second run), otherwise the folder broker of the embedded
-default. It reads the test database, so the tests that use it commit (transaction=True)."""
+default; or on a broker the test names (the fault tests' own redis-server). It reads the test
+database, so the tests that use it commit (transaction=True)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from django.db import connection
 from config.celery import app
 
 ROOT = Path(settings.BASE_DIR)
+# What config/settings.py gives a Redis broker, for a test that names one on the SQLite run.
+REDIS_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 3}
 
 
 def database_url() -> str:
@@ -45,7 +48,8 @@ class WorkerProcess:
     """Starts `celery worker` on a queue of its own (so parallel test runs never take each
     other's tasks) and points this process's producer at the same queue and broker."""
 
-    def __init__(self, media_root: Path, broker_dir: Path):
+    def __init__(self, media_root: Path, broker_dir: Path, broker_url: str | None = None):
+        self.broker_url = broker_url or settings.CELERY_BROKER_URL
         self.queue = f"test-{uuid.uuid4().hex[:8]}"
         self.media_root = media_root
         self.broker_dir = broker_dir
@@ -62,12 +66,17 @@ class WorkerProcess:
             CELERY_BROKER_DIR=str(self.broker_dir),
             DJANGO_SETTINGS_MODULE="config.settings",
         )
+        if self.broker_url != settings.CELERY_BROKER_URL:
+            # The worker's settings read the broker (and, for Redis, the cache) from these.
+            env["CELERY_BROKER_URL"] = self.broker_url
+            if self.broker_url.startswith("redis://"):
+                env["REDIS_URL"] = self.broker_url
         return env
 
     def start(self):
         self.broker_dir.mkdir(parents=True, exist_ok=True)
-        conf = {"task_default_queue": self.queue}
-        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        conf = {"task_default_queue": self.queue, "broker_url": self.broker_url}
+        if self.broker_url.startswith("filesystem://"):
             folder = str(self.broker_dir)
             conf["broker_transport_options"] = {
                 "data_folder_in": folder,
@@ -76,6 +85,8 @@ class WorkerProcess:
                 "store_processed": False,
                 "control_folder": str(self.broker_dir / "control"),
             }
+        elif settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            conf["broker_transport_options"] = REDIS_TRANSPORT_OPTIONS  # the folder's options do not apply
         for key, value in conf.items():
             self._saved[key] = app.conf[key]
             app.conf[key] = value
