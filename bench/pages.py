@@ -18,7 +18,17 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench.common import Result, ms, page_target, print_results, quiet_debug, setup_django, time_page, users
+from bench.common import (
+    Result,
+    ms,
+    page_target,
+    print_results,
+    quiet_debug,
+    reference_requests,
+    setup_django,
+    time_page,
+    users,
+)
 
 PART = "常用页面"
 P95_MS = 300
@@ -45,7 +55,7 @@ def pages(who: dict) -> list[tuple[str, str, str, str]]:
         ("代表建议列表", "全省管理员", "province", reverse("congress:suggestion-list")),
         ("代表建议列表", "清河县管理员", "county", reverse("congress:suggestion-list")),
         ("代表建议列表", "城关镇秘书", "clerk", reverse("congress:suggestion-list")),
-        ("代表建议列表", "代表", "deputy", reverse("congress:suggestion-list")),
+        ("我的建议", "代表", "deputy", reverse("congress:my-suggestion-list")),
     ]
     if other is not None:
         url = reverse("deputies:deputy-detail", args=[other.pk])
@@ -67,7 +77,7 @@ def run(args) -> list[Result]:
             out.append(Result(PART, name, "账号不存在"))
             continue
         print(f"  {name}……", flush=True)
-        r = time_page(user, url, n)
+        r = time_page(user, url, reference_requests(key, n))
         if "error" in r:
             out.append(Result(PART, name, r["error"], met=False, note=url))
             continue

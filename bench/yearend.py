@@ -38,6 +38,7 @@ from bench.common import (
     page_target,
     print_results,
     quiet_debug,
+    reference_requests,
     run_child,
     setup_django,
     time_page,
@@ -203,7 +204,7 @@ def bench_pages(who: dict, n: int) -> list[Result]:
             out.append(Result(PART, f"{label}（{persona}）", "账号不存在"))
             continue
         print(f"  {label}（{persona}）……", flush=True)
-        r = time_page(user, url, n)
+        r = time_page(user, url, reference_requests(key, n))
         if "error" in r:
             out.append(Result(PART, f"{label}（{persona}）", r["error"], met=False))
             continue
