@@ -175,8 +175,9 @@ def reset_peak() -> None:
 
 @contextlib.contextmanager
 def measured():
-    """Wall time and peak RSS of the block: `with measured() as m: …` then m["seconds"], m["peak_mb"]."""
-    figures: dict = {}
+    """Wall time and peak RSS of the block: `with measured() as m: …` then m["seconds"], m["peak_mb"]
+    and m["before_mb"] (what the process held already: under bench/run.py, the earlier parts)."""
+    figures: dict = {"before_mb": status_kb("VmRSS") / 1024}
     reset_peak()
     started = time.perf_counter()
     try:

@@ -110,7 +110,7 @@ def bench_points(year: int, roots) -> list[Result]:
         Result(
             PART,
             f"履职积分：全省 {t1['townships']:,} 个乡镇、{deputies:,} 名代表",
-            f"{m1['seconds']:.1f} s，峰值RSS {m1['peak_mb']:.0f} MB",
+            f"{m1['seconds']:.1f} s，峰值RSS {m1['peak_mb']:.0f} MB（开始时 {m1['before_mb']:.0f} MB）",
             note=f"{t1['entries']:,} 条积分，{t1['deputies']:,} 名代表有积分；{t1['townships'] / m1['seconds']:.0f} 个乡镇/秒",
         ),
         Result(
@@ -147,7 +147,7 @@ def bench_assessment(year: int, who: dict) -> list[Result]:
         Result(
             PART,
             f"年度考核全量计算：{n1} 个县、{townships:,} 个乡镇",
-            f"{m1['seconds']:.1f} s，峰值RSS {m1['peak_mb']:.0f} MB",
+            f"{m1['seconds']:.1f} s，峰值RSS {m1['peak_mb']:.0f} MB（开始时 {m1['before_mb']:.0f} MB）",
             target=f"< {ASSESSMENT_SECONDS} s",
             met=m1["seconds"] < ASSESSMENT_SECONDS,
             note="夜间任务 compute_running_year 的同一函数",
