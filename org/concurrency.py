@@ -26,13 +26,14 @@ FIELD_NAME = "_row_version"
 _SALT = "org.concurrency.row_version"
 
 
-def lock_row(model, pk) -> None:
-    """SELECT … FOR UPDATE of one row, so that the check and the save that follows see no
+def lock_row(queryset, pk) -> None:
+    """SELECT … FOR UPDATE of one row of `queryset` (the user's scoped rows: a row out of
+    scope is neither locked nor found), so that the check and the save that follows see no
     other writer in between (a no-op on SQLite, whose writers queue on the whole file).
     `of=("self",)`: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join."""
     if pk is None:
         return
-    list(model._default_manager.select_for_update(of=("self",)).filter(pk=pk).values_list("pk", flat=True))
+    list(queryset.select_for_update(of=("self",)).filter(pk=pk).values_list("pk", flat=True))
 
 
 def _plain(value):

@@ -133,8 +133,7 @@ def job_fail(*, job_id: int, message: str) -> None:
         state=Job.State.FAILED, message=message[:500], output="", finished_at=timezone.now(), updated_at=timezone.now()
     )
     # A worker killed mid-job never ran its cleanup: its half-written file goes with the job.
-    for leftover in _tmp_dir().glob(f"{_tmp_prefix(job_id)}*"):
-        leftover.unlink(missing_ok=True)
+    _remove_tmp_files(job_id)
 
 
 def _tmp_dir() -> Path:
@@ -144,6 +143,11 @@ def _tmp_dir() -> Path:
 def _tmp_prefix(job_id: int) -> str:
     # The dash ends the id, so job 1's prefix never matches job 12's files.
     return f"job{job_id}-"
+
+
+def _remove_tmp_files(job_id: int) -> None:
+    for leftover in _tmp_dir().glob(f"{_tmp_prefix(job_id)}*"):
+        leftover.unlink(missing_ok=True)
 
 
 def job_execute(*, job_id: int) -> None:
@@ -168,8 +172,7 @@ def job_execute(*, job_id: int) -> None:
         return
     tmp_dir = _tmp_dir()
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in tmp_dir.glob(f"{_tmp_prefix(job_id)}*"):  # of a run whose worker died
-        leftover.unlink(missing_ok=True)
+    _remove_tmp_files(job_id)  # of a run whose worker died
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=_tmp_prefix(job_id))
     os.close(fd)
     tmp_path = Path(tmp_name)

@@ -120,7 +120,7 @@ class ScopedUpdateView(ScopedFormMixin, ScopedWriteMixin, UpdateView):
     def get_object(self, queryset=None):
         if self.request.method == "POST":
             # Lock before reading, so the row checked is the row saved.
-            concurrency.lock_row(self.model, self.kwargs.get(self.pk_url_kwarg))
+            concurrency.lock_row(self.get_queryset(), self.kwargs.get(self.pk_url_kwarg))
         return super().get_object(queryset)
 
     def get_form(self, form_class=None):
