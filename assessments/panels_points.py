@@ -51,5 +51,5 @@ def _points_panel(request, deputy):
         "year": year,
         "rows": rows[:DUTY_FILE_ROWS],
         "more": len(rows) > DUTY_FILE_ROWS,
-        "total": selectors.entries_total(entries.filter(deputy=deputy, year=year)),
+        "total": selectors.entries_total_row(entries.filter(deputy=deputy, year=year)),
     }

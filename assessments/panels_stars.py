@@ -2,7 +2,10 @@
 
 import datetime
 
+from django.db.models import Count
+
 from org import menu
+from org.batch import aggregate
 from org.panels import dashboard_panels
 from org.roles import Role
 from stations.panels import station_panels
@@ -27,7 +30,7 @@ def _stars_panel(request, region):
         "year": year,
         "distribution": selectors_stars.star_distribution(this_year),
         "waiting": list(waiting.order_by("station__township__code", "station__name")[:5]),
-        "waiting_count": waiting.count(),
+        "waiting_count": aggregate(waiting, n=Count("pk")),
     }
 
 

@@ -191,13 +191,16 @@ def township_numbers(township: Region, year: int) -> dict:
 
 
 def dashboard_county(user, region: Region, year: int) -> dict:
-    this_year = Assessment.objects.for_user(user, VIEW).filter(region=region, year=year).first()
-    published = (
+    # One query for both: this year's assessment and the latest published one (a county has
+    # one assessment a year, so this reads a handful of rows).
+    rows = list(
         Assessment.objects.for_user(user, VIEW)
-        .filter(region=region, state=Assessment.State.PUBLISHED)
+        .filter(Q(year=year) | Q(state=Assessment.State.PUBLISHED), region=region)
+        .select_related("region")
         .order_by("-year")
-        .first()
     )
+    this_year = next((a for a in rows if a.year == year), None)
+    published = next((a for a in rows if a.state == Assessment.State.PUBLISHED), None)
     top = list(visible_results(user, published)[:5]) if published else []
     return {"current": this_year, "published": published, "top": top}
 

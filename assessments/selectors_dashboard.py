@@ -10,9 +10,10 @@ number of queries does not depend on the number of townships or rows."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Subquery, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from congress.selectors_suggestions import year_q
 from congress.services_suggestions import overdue_q as suggestion_overdue_q
 from deputies.models import Deputy, Mandate
 from deputies.selectors import has_mandate
+from org.batch import aggregate, batched, derived
 from org.models import Region
 from stations import compliance
 from stations.models import Activity, Reception, Station, VoterIssue
@@ -118,21 +120,26 @@ def suggestion_numbers(suggestions, assignments, *, year: int, on: datetime.date
     agg["now_reassigned"] = Count("pk", filter=this & Q(state=S.REASSIGNED))
     agg["now_closed"] = Count("pk", filter=this & Q(state=S.CLOSED))
     agg["now_not_accepted"] = Count("pk", filter=this & Q(state=S.NOT_ACCEPTED))
-    counts = suggestions.aggregate(**agg)
+    counts_row = aggregate(suggestions, **agg)
     on_time = {}
     for y in (year, year - 1):
         due = Q(due_on__gte=datetime.date(y, 1, 1), due_on__lte=datetime.date(y, 12, 31))
         on_time[f"due_{y}"] = Count("pk", filter=due)
         on_time[f"ok_{y}"] = Count("pk", filter=due & Q(answered_on__isnull=False, answered_on__lte=F("due_on")))
-    rates = assignments.aggregate(**on_time)
-    counts["on_time_rate"] = _rate(rates[f"ok_{year}"], rates[f"due_{year}"])
-    counts["last_on_time_rate"] = _rate(rates[f"ok_{year - 1}"], rates[f"due_{year - 1}"])
-    counts["due"] = rates[f"due_{year}"]
-    counts["funnel"] = [
-        {"key": key, "label": label, "state": state, "reached": counts[f"reached_{key}"], "now": counts[f"now_{key}"]}
-        for key, label, state, _reached in FUNNEL
-    ]
-    return counts
+    rates = aggregate(assignments, **on_time)
+
+    def finish():
+        counts = dict(counts_row)
+        counts["on_time_rate"] = _rate(rates[f"ok_{year}"], rates[f"due_{year}"])
+        counts["last_on_time_rate"] = _rate(rates[f"ok_{year - 1}"], rates[f"due_{year - 1}"])
+        counts["due"] = rates[f"due_{year}"]
+        counts["funnel"] = [
+            {"key": k, "label": label, "state": state, "reached": counts[f"reached_{k}"], "now": counts[f"now_{k}"]}
+            for k, label, state, _reached in FUNNEL
+        ]
+        return counts
+
+    return derived(finish)
 
 
 def issue_numbers(issues, *, year: int, on: datetime.date) -> dict:
@@ -143,39 +150,50 @@ def issue_numbers(issues, *, year: int, on: datetime.date) -> dict:
         referred &= Q(referred_on__isnull=False)
         agg[f"referred_{y}"] = Count("pk", filter=referred)
         agg[f"done_{y}"] = Count("pk", filter=referred & Q(state__in=ISSUE_DONE))
-    c = issues.aggregate(**agg)
-    return {
-        "overdue": c["overdue"],
-        "referred": c[f"referred_{year}"],
-        "fed_back": c[f"done_{year}"],
-        "rate": _rate(c[f"done_{year}"], c[f"referred_{year}"]),
-        "last_rate": _rate(c[f"done_{year - 1}"], c[f"referred_{year - 1}"]),
-    }
+    c = aggregate(issues, **agg)
+    return derived(
+        lambda: {
+            "overdue": c["overdue"],
+            "referred": c[f"referred_{year}"],
+            "fed_back": c[f"done_{year}"],
+            "rate": _rate(c[f"done_{year}"], c[f"referred_{year}"]),
+            "last_rate": _rate(c[f"done_{year - 1}"], c[f"referred_{year - 1}"]),
+        }
+    )
 
 
-def points_numbers(entries, serving: int, *, year: int) -> dict:
-    """Average duty points per serving deputy this year and last (capped lines left out; last
-    year divided by today's serving count too): one query."""
-    sums = entries.filter(capped=False).aggregate(
-        now=Sum("points", filter=Q(year=year)), last=Sum("points", filter=Q(year=year - 1))
+def points_numbers(entries, serving: Mapping, *, year: int) -> Mapping:
+    """Average duty points per serving deputy (`serving["n"]`) this year and last (capped lines
+    left out; last year divided by today's serving count too): one aggregate."""
+    sums = aggregate(
+        entries.filter(capped=False),
+        now=Sum("points", filter=Q(year=year)),
+        last=Sum("points", filter=Q(year=year - 1)),
     )
 
     def avg(total):
-        if not serving:
+        if not serving["n"]:
             return None
-        return (Decimal(total or 0) / serving).quantize(Decimal("0.1"))
+        return (Decimal(total or 0) / serving["n"]).quantize(Decimal("0.1"))
 
-    return {"average": avg(sums["now"]), "last_average": avg(sums["last"])}
+    return derived(lambda: {"average": avg(sums["now"]), "last_average": avg(sums["last"])})
 
 
-def star_numbers(ratings) -> dict:
-    """The star distribution of the latest year with reviewed or published ratings: two queries."""
+def star_numbers(ratings) -> Mapping:
+    """The star distribution of the latest year with reviewed or published ratings: one
+    aggregate over the ratings of that year (found by a subquery)."""
     rated = ratings.filter(state__in=RATED_STATES)
-    year = rated.aggregate(y=Max("year"))["y"]
-    if year is None:
-        return {"year": None, "levels": [], "rated": 0}
-    levels = [lv for lv in star_distribution(rated.filter(year=year)) if lv["stars"] is not None]
-    return {"year": year, "levels": levels, "rated": sum(lv["count"] for lv in levels)}
+    latest = rated.filter(year=Subquery(rated.order_by("-year").values("year")[:1]))
+    row = aggregate(latest, y=Max("year"))
+    distribution = star_distribution(latest)
+
+    def finish():
+        if row["y"] is None:
+            return {"year": None, "levels": [], "rated": 0}
+        levels = [lv for lv in distribution if lv["stars"] is not None]
+        return {"year": row["y"], "levels": levels, "rated": sum(lv["count"] for lv in levels)}
+
+    return derived(finish)
 
 
 def ranking_numbers(user, county: Region | None) -> dict:
@@ -231,26 +249,30 @@ def compliance_table(meeting_rows: list[dict], receptions: dict, activities: dic
     return rows
 
 
-def township_tasks(user, township: Region, *, on: datetime.date, suggestions, issues_overdue: int) -> dict:
+def township_tasks(user, township: Region, *, on: datetime.date, suggestions, issues: Mapping) -> Mapping:
     """What a township must do: suggestions due within `DUE_SOON_DAYS` or overdue, voter issues
-    overdue, supervision rectifications overdue, rooms idle, star ratings waiting for its
-    self-assessment, the assessment reply: a constant number of queries."""
+    overdue (`issues["overdue"]`), supervision rectifications overdue, rooms idle, star ratings
+    waiting for its self-assessment, the assessment reply: two queries and four aggregates."""
     open_states = (S.ASSIGNED, S.REASSIGNED)
     soon = on + datetime.timedelta(days=DUE_SOON_DAYS)
     due = suggestions.filter(state__in=open_states, due_on__isnull=False, due_on__lte=soon)
-    due_counts = due.aggregate(overdue=Count("pk", filter=Q(due_on__lt=on)), soon=Count("pk", filter=Q(due_on__gte=on)))
+    due_counts = aggregate(
+        due, overdue=Count("pk", filter=Q(due_on__lt=on)), soon=Count("pk", filter=Q(due_on__gte=on))
+    )
+    supervision = aggregate(
+        SupervisionItem.objects.for_user(user)
+        .in_region(township)
+        .filter(state=SupervisionItem.State.OPINION_SENT, rectification_due__lt=on),
+        n=Count("pk"),
+    )
+    stations = Station.objects.for_user(user).in_region(township)
+    idle = aggregate(compliance.idle_rooms(stations, on=on), n=Count("pk"))
+    drafts = aggregate(
+        StarRating.objects.for_user(user).in_region(township).filter(state=StarRating.State.DRAFT), n=Count("pk")
+    )
     due_rows = list(due.only("pk", "title", "number", "due_on", "state").order_by("due_on", "pk")[:TASK_ROWS])
     for s in due_rows:
         s.is_late = s.due_on < on
-    supervision = (
-        SupervisionItem.objects.for_user(user)
-        .in_region(township)
-        .filter(state=SupervisionItem.State.OPINION_SENT, rectification_due__lt=on)
-        .count()
-    )
-    stations = Station.objects.for_user(user).in_region(township)
-    idle = compliance.idle_rooms(stations, on=on).count()
-    drafts = StarRating.objects.for_user(user).in_region(township).filter(state=StarRating.State.DRAFT).count()
     result = (
         TownshipResult.objects.for_user(user)
         .filter(township=township, assessment__state=Assessment.State.REPLY)
@@ -258,23 +280,20 @@ def township_tasks(user, township: Region, *, on: datetime.date, suggestions, is
         .order_by("-assessment__year")
         .first()
     )
-    return {
-        "suggestions_overdue": due_counts["overdue"],
-        "suggestions_soon": due_counts["soon"],
-        "suggestion_rows": due_rows,
-        "issues_overdue": issues_overdue,
-        "supervision_overdue": supervision,
-        "idle_rooms": idle,
-        "star_drafts": drafts,
-        "reply": result,
-        "total": due_counts["overdue"]
-        + due_counts["soon"]
-        + issues_overdue
-        + supervision
-        + idle
-        + drafts
-        + (1 if result else 0),
-    }
+
+    def finish():
+        counts = {
+            "suggestions_overdue": due_counts["overdue"],
+            "suggestions_soon": due_counts["soon"],
+            "issues_overdue": issues["overdue"],
+            "supervision_overdue": supervision["n"],
+            "idle_rooms": idle["n"],
+            "star_drafts": drafts["n"],
+        }
+        total = sum(counts.values()) + (1 if result else 0)
+        return {**counts, "suggestion_rows": due_rows, "reply": result, "total": total}
+
+    return derived(finish)
 
 
 def township_gaps(user, township: Region) -> list[dict]:
@@ -290,8 +309,13 @@ def township_gaps(user, township: Region) -> list[dict]:
 
 def dashboard(user, region: Region, *, year: int, on: datetime.date | None = None) -> dict:
     """Everything the dashboard shows for `region` (a county or one township) in `year`, as
-    the user may see it; for a township also its tasks and gaps. A constant number of queries."""
-    on = on or reference_date()
+    the user may see it; for a township also its tasks and gaps. A constant number of queries:
+    the counts of every measure go to the database together (org.batch)."""
+    with batched():
+        return _dashboard(user, region, year=year, on=on or reference_date())
+
+
+def _dashboard(user, region: Region, *, year: int, on: datetime.date) -> dict:
     years = (year, year - 1)
     meeting_rows = compliance_meetings.yearly_table(user, region, year=year, on=on)
     receptions = _fold(
@@ -312,8 +336,11 @@ def dashboard(user, region: Region, *, year: int, on: datetime.date | None = Non
         ),
         year,
     )
-    serving = Deputy.objects.for_user(user).in_region(region).filter(has_mandate(status=Mandate.Status.SERVING)).count()
-    rooms = Station.objects.for_user(user).in_region(region).filter(active=True).count()
+    serving = aggregate(
+        Deputy.objects.for_user(user).in_region(region).filter(has_mandate(status=Mandate.Status.SERVING)),
+        n=Count("pk"),
+    )
+    rooms = aggregate(Station.objects.for_user(user).in_region(region).filter(active=True), n=Count("pk"))
     suggestions_qs = Suggestion.objects.for_user(user).in_region(region)
     suggestions = suggestion_numbers(
         suggestions_qs, SuggestionAssignment.objects.for_user(user).in_region(region), year=year, on=on
@@ -321,6 +348,9 @@ def dashboard(user, region: Region, *, year: int, on: datetime.date | None = Non
     issues = issue_numbers(VoterIssue.objects.for_user(user).in_region(region), year=year, on=on)
     points = points_numbers(PointEntry.objects.for_user(user).in_region(region), serving, year=year)
     stars = star_numbers(StarRating.objects.for_user(user).in_region(region))
+    tasks = None
+    if region.is_township:
+        tasks = township_tasks(user, region, on=on, suggestions=suggestions_qs, issues=issues)
     county = region if region.is_county_level else region.parent
     ranking = ranking_numbers(user, county)
     out = {
@@ -329,8 +359,8 @@ def dashboard(user, region: Region, *, year: int, on: datetime.date | None = Non
         "on": on,
         "is_township": region.is_township,
         "townships": len(meeting_rows),
-        "serving": serving,
-        "rooms": rooms,
+        "serving": serving["n"],
+        "rooms": rooms["n"],
         "receptions": receptions,
         "activities": activities,
         "suggestions": suggestions,
@@ -352,7 +382,7 @@ def dashboard(user, region: Region, *, year: int, on: datetime.date | None = Non
         out["own_result"] = next((r for r in ranking["top"] if r.township_id == region.pk), None)
         if out["own_result"] is None and ranking["assessment"] is not None:
             out["own_result"] = visible_results(user, ranking["assessment"]).filter(township=region).first()
-        out["tasks"] = township_tasks(user, region, on=on, suggestions=suggestions_qs, issues_overdue=issues["overdue"])
+        out["tasks"] = tasks
         out["gaps"] = township_gaps(user, region)
     return out
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, DenseRank
 
 from congress.models import Suggestion
 from deputies.models import Deputy, Mandate
+from org.batch import aggregate
 from stations.models import Activity, Reception
 
 from .models import PointEntry, PointRule
@@ -44,6 +45,12 @@ def deputy_entries(entries, deputy, year: int):
 def entries_total(entries) -> Decimal:
     """The counted sum of `entries` (capped lines left out)."""
     return entries.filter(capped=False).aggregate(s=Sum("points"))["s"] or Decimal(0)
+
+
+def entries_total_row(entries):
+    """The same sum as `entries_total`, as {"s": sum or None} asked with the page's other
+    counts (org.batch)."""
+    return aggregate(entries.filter(capped=False), s=Sum("points"))
 
 
 def _total_subquery(year: int):

@@ -4,8 +4,9 @@ function takes an already scoped queryset or the user, so nothing bypasses the s
 
 from __future__ import annotations
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
+from org.batch import LazyList, aggregate
 from org.models import user_memberships
 from org.roles import Role
 
@@ -45,10 +46,14 @@ def ratings_filtered(ratings, *, year=None, township=None, state=None, stars=Non
 def star_distribution(ratings) -> list[dict]:
     """How many ratings hold each star level (5 … 1, then 0 = 未评星 with the unreviewed
     counted apart), in one grouped query."""
-    counts = {row["stars"]: row["n"] for row in ratings.order_by().values("stars").annotate(n=Count("pk"))}
-    out = [{"stars": s, "count": counts.get(s, 0)} for s in STAR_LEVELS]
-    out.append({"stars": None, "count": counts.get(None, 0)})
-    return out
+    row = aggregate(
+        ratings,
+        unrated=Count("pk", filter=Q(stars__isnull=True)),
+        **{f"s{s}": Count("pk", filter=Q(stars=s)) for s in STAR_LEVELS},
+    )
+    return LazyList(
+        lambda: [{"stars": s, "count": row[f"s{s}"]} for s in STAR_LEVELS] + [{"stars": None, "count": row["unrated"]}]
+    )
 
 
 def state_counts(ratings) -> dict[str, int]:

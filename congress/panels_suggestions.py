@@ -5,6 +5,7 @@ deputy made on its duty file."""
 
 from deputies.panels import duty_file_panels
 from org import menu
+from org.batch import LazyList
 from org.panels import dashboard_panels
 from org.roles import Role
 
@@ -68,7 +69,7 @@ def _suggestions_panel(request, region):
     if region is None:
         return None
     counts = selectors.suggestion_state_counts(Suggestion.objects.for_user(request.user).in_region(region))
-    states = [(value, label, counts[value]) for value, label in Suggestion.State.choices]
+    states = LazyList(lambda: [(value, label, counts[value]) for value, label in Suggestion.State.choices])
     return {"counts": counts, "states": states}
 
 

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, NullIf
 
 from deputies.models import Deputy
+from org.batch import aggregate, derived
 from org.models import Region
 from org.roles import TOWNSHIP_KINDS
 
@@ -68,13 +69,17 @@ def project_list(
 
 def stage_counts(qs: QuerySet[LivelihoodProject]) -> dict[str, int]:
     """{state: count} for every state, plus the stage totals under the stage keys (one query)."""
-    counts = dict.fromkeys(State.values, 0)
-    counts.update(dict(qs.order_by().values_list("state").annotate(n=Count("pk"))))
-    for key, _label, states in STAGES:
-        counts[key] = sum(counts[s] for s in states)
-    counts["total"] = sum(counts[s] for s in State.values)
-    counts["completed"] = counts[State.COMPLETED]
-    return counts
+    row = aggregate(qs, **{s: Count("pk", filter=Q(state=s)) for s in State.values})
+
+    def stages():
+        counts = dict(row)
+        for key, _label, states in STAGES:
+            counts[key] = sum(counts[s] for s in states)
+        counts["total"] = sum(counts[s] for s in State.values)
+        counts["completed"] = counts[State.COMPLETED]
+        return counts
+
+    return derived(stages)
 
 
 def projects_by_stage(projects) -> list[dict]:

@@ -14,6 +14,7 @@ import datetime
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from deputies.models import Deputy
+from org.batch import aggregate
 from org.models import Region, Term
 
 from . import rules
@@ -152,7 +153,8 @@ def deputy_attendance(qs, deputy: Deputy):
 
 def deputy_attendance_counts(qs, deputy: Deputy) -> dict[str, int]:
     """{present, leave, absent, total} of `deputy`'s rows in `qs` (scoped), one aggregate."""
-    return qs.filter(deputy=deputy).aggregate(
+    return aggregate(
+        qs.filter(deputy=deputy),
         present=Count("pk", filter=Q(status=PRESENT)),
         leave=Count("pk", filter=Q(status=LEAVE)),
         absent=Count("pk", filter=Q(status=ABSENT)),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from deputies.models import Deputy
 from deputies.selectors import current_and_previous_term
+from org.batch import aggregate
 from org.models import HandlingUnit, Region, Term
 
 from .models import Suggestion, SuggestionAssignment
@@ -107,7 +108,7 @@ def suggestion_state_counts(qs, today: datetime.date | None = None) -> dict:
     aggregates["overdue"] = Count("pk", filter=overdue_q(today))
     aggregates["key"] = Count("pk", filter=Q(key=True) & ~Q(state=State.CLOSED))
     aggregates["open"] = Count("pk", filter=Q(state__in=OPEN_STATES))
-    return qs.aggregate(**aggregates)
+    return aggregate(qs, **aggregates)
 
 
 def suggestion_detail(qs):
@@ -128,7 +129,8 @@ def suggestions_of_deputy(qs, deputy: Deputy):
 def deputy_counts(qs, deputy: Deputy) -> dict:
     """{"total", "led", "joined", "to_rate", "drafts"} of `deputy`'s suggestions, one query."""
     mine = suggestion_filter(qs, deputy=deputy)
-    return mine.aggregate(
+    return aggregate(
+        mine,
         total=Count("pk"),
         led=Count("pk", filter=Q(lead_deputy=deputy)),
         joined=Count("pk", filter=~Q(lead_deputy=deputy)),
@@ -182,7 +184,8 @@ def unit_inbox(qs, *, state: str = "", year: int | None = None, unit: HandlingUn
 
 def assignment_counts(qs) -> dict:
     """{"total", "open", "overdue", "answered"} of assignments, one query."""
-    return qs.aggregate(
+    return aggregate(
+        qs,
         total=Count("pk"),
         open=Count("pk", filter=open_assignment_q()),
         overdue=Count("pk", filter=overdue_assignment_q()),

@@ -13,6 +13,7 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefet
 from django.utils import timezone
 
 from deputies.models import Deputy, Mandate
+from org.batch import aggregate, derived
 from org.models import HandlingUnit, user_memberships
 from org.roles import TOWNSHIP_KINDS, Role
 from org.scoping import VIEW, scope_q
@@ -95,14 +96,16 @@ def counts(qs, *, year: int) -> dict:
     today = timezone.localdate()
     aggregates = {f"kind_{k}": Count("pk", filter=Q(kind=k)) for k in Kind.values}
     aggregates.update({f"state_{s}": Count("pk", filter=Q(state=s)) for s in State.values})
-    row = qs.filter(year=year).aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue_q(today)), **aggregates)
-    return {
-        "year": year,
-        "total": row["total"],
-        "overdue": row["overdue"],
-        "by_kind": [{"kind": k, "label": label, "count": row[f"kind_{k}"]} for k, label in Kind.choices],
-        "by_state": [{"state": s, "label": label, "count": row[f"state_{s}"]} for s, label in State.choices],
-    }
+    row = aggregate(qs.filter(year=year), total=Count("pk"), overdue=Count("pk", filter=overdue_q(today)), **aggregates)
+    return derived(
+        lambda: {
+            "year": year,
+            "total": row["total"],
+            "overdue": row["overdue"],
+            "by_kind": [{"kind": k, "label": label, "count": row[f"kind_{k}"]} for k, label in Kind.choices],
+            "by_state": [{"state": s, "label": label, "count": row[f"state_{s}"]} for s, label in State.choices],
+        }
+    )
 
 
 def plan_quarters(plan: SupervisionPlan | None, items) -> list[dict]:

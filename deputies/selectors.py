@@ -13,6 +13,7 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from org.batch import aggregate
 from org.models import Region, Term, chinese_numeral, user_memberships
 from org.roles import Role
 from org.scoping import CHANGE, roles_for
@@ -434,7 +435,8 @@ def serving_counts(region):
     qs = Mandate.objects.filter(
         status=Mandate.Status.SERVING, level=Mandate.Level.TOWNSHIP, region__path__startswith=region.path
     )
-    return qs.aggregate(
+    return aggregate(
+        qs,
         total=Count("pk"),
         women=Count("pk", filter=Q(deputy__gender=Deputy.Gender.FEMALE)),
         cpc=Count("pk", filter=Q(deputy__party=Deputy.Party.CPC)),

@@ -1,7 +1,9 @@
 """Panel registries: a page of a lower app shows what later apps record without importing
 them. A later app registers a panel in its AppConfig.ready(); the page asks the registry.
 
-Used for the role dashboards here, and by deputies/ for the duty file.
+Used for the role dashboards here, and by deputies/ for the duty file. A panel's context
+function should ask its counts through `org.batch.aggregate()` and leave them unread, so
+the page sends all panels' counts in one query.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
+
+from .batch import batched
 
 
 @dataclass(order=True)
@@ -46,9 +50,12 @@ class PanelRegistry:
         return chosen
 
     def render(self, request, subject, roles=None) -> list[dict]:
+        # Every panel is asked for its context before any is rendered, so the counts they
+        # ask through org.batch.aggregate() go to the database together, in one query.
+        with batched():
+            contexts = [(panel, panel.context(request, subject)) for panel in self.panels(roles)]
         out = []
-        for panel in self.panels(roles):
-            ctx = panel.context(request, subject)
+        for panel, ctx in contexts:
             if ctx is None:
                 continue
             html = render_to_string(panel.template, {**ctx, "panel": panel, "subject": subject}, request=request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from .batch import aggregate
 from .models import Job, Region, user_memberships
 from .roles import COUNTY_KINDS, TOWNSHIP_KINDS, Role
 
@@ -32,7 +33,8 @@ def home_region(user, active_region=None) -> Region | None:
 def region_overview(region: Region) -> dict:
     """Counts of the subtree, in one aggregate query."""
     sub = Region.objects.filter(path__startswith=region.path)
-    return sub.aggregate(
+    return aggregate(
+        sub,
         townships=Count("pk", filter=Q(kind__in=TOWNSHIP_KINDS)),
         villages=Count("pk", filter=Q(kind__in=("village", "community"))),
     )

@@ -14,18 +14,22 @@ queryset and a reference date:
 
 Each selector takes a queryset already limited by the scoping rule (`for_user`, and
 `in_region` for the region the user looks at) and returns a queryset, so pages paginate
-them and dashboards count or group them in one query each.
+them and dashboards count them (all four counts in one query, and one more for the table
+per township).
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from deputies.models import Deputy, Mandate
 from deputies.selectors import has_mandate
+from org.batch import aggregate, batched, derived
 from org.models import Region
 
 from . import selectors
@@ -166,53 +170,67 @@ def scoped_sources(user, region: Region | None) -> dict:
     }
 
 
-def compliance_counts(user, region: Region | None, *, on: datetime.date) -> dict[str, int]:
-    """How many rows each list holds (issues split into overdue and not fed back): four queries."""
+def compliance_counts(user, region: Region | None, *, on: datetime.date) -> Mapping[str, int]:
+    """How many rows each list holds (issues split into overdue and not fed back): four
+    aggregates, sent in one query (org.batch) with whatever else the page asks."""
     src = scoped_sources(user, region)
-    issues = late_issues(src["issues"], on=on).aggregate(
-        overdue=Count("pk", filter=_overdue_q(on)), unfed=Count("pk", filter=_unfed_q(on))
+    with batched():
+        issues = aggregate(
+            late_issues(src["issues"], on=on),
+            overdue=Count("pk", filter=_overdue_q(on)),
+            unfed=Count("pk", filter=_unfed_q(on)),
+        )
+        rooms = aggregate(idle_rooms(src["stations"], on=on), n=Count("pk"))
+        standards = aggregate(failing_rooms(src["stations"]), n=Count("pk"))
+        deputies = aggregate(idle_deputies(src["deputies"], on=on), n=Count("pk"))
+    return derived(
+        lambda: {
+            "rooms": rooms["n"],
+            "standards": standards["n"],
+            "issues": issues["overdue"] + issues["unfed"],
+            "overdue": issues["overdue"],
+            "unfed": issues["unfed"],
+            "deputies": deputies["n"],
+        }
     )
-    return {
-        "rooms": idle_rooms(src["stations"], on=on).count(),
-        "standards": failing_rooms(src["stations"]).count(),
-        "issues": issues["overdue"] + issues["unfed"],
-        "overdue": issues["overdue"],
-        "unfed": issues["unfed"],
-        "deputies": idle_deputies(src["deputies"], on=on).count(),
-    }
+
+
+def _count_of_township(qs, field: str, **aggregates):
+    """A correlated count of `qs`'s rows whose `field` is the outer township."""
+    if not aggregates:
+        aggregates = {"n": Count("pk")}
+    ((name, agg),) = aggregates.items()
+    rows = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(**{name: agg}).values(name)
+    return Coalesce(Subquery(rows), 0)
 
 
 def counts_by_township(user, region: Region, *, on: datetime.date) -> list[dict]:
-    """The same counts per township under `region`: one grouped query per list and one for
-    the townships, whatever their number."""
+    """The same counts per township under `region`, in one query: the townships, each with
+    a correlated count per list (each an index lookup by township, whatever their number)."""
     src = scoped_sources(user, region)
-
-    def grouped(qs, field):
-        return {row[field]: row["n"] for row in qs.order_by().values(field).annotate(n=Count("pk"))}
-
-    rooms = grouped(idle_rooms(src["stations"], on=on), "township_id")
-    standards = grouped(failing_rooms(src["stations"]), "township_id")
-    deputies = grouped(idle_deputies(src["deputies"], on=on), "region_id")
-    issues = {
-        row["region_id"]: row
-        for row in late_issues(src["issues"], on=on)
-        .order_by()
-        .values("region_id")
-        .annotate(overdue=Count("pk", filter=_overdue_q(on)), unfed=Count("pk", filter=_unfed_q(on)))
-    }
-    out = []
-    for township in Region.objects.townships().for_user(user).in_region(region).order_by("code"):
-        issue_row = issues.get(township.pk, {})
-        overdue, unfed = issue_row.get("overdue", 0), issue_row.get("unfed", 0)
-        out.append(
-            {
-                "township": township,
-                "rooms": rooms.get(township.pk, 0),
-                "standards": standards.get(township.pk, 0),
-                "issues": overdue + unfed,
-                "overdue": overdue,
-                "unfed": unfed,
-                "deputies": deputies.get(township.pk, 0),
-            }
+    issues = late_issues(src["issues"], on=on)
+    townships = (
+        Region.objects.townships()
+        .for_user(user)
+        .in_region(region)
+        .annotate(
+            n_rooms=_count_of_township(idle_rooms(src["stations"], on=on), "township_id"),
+            n_standards=_count_of_township(failing_rooms(src["stations"]), "township_id"),
+            n_deputies=_count_of_township(idle_deputies(src["deputies"], on=on), "region_id"),
+            n_overdue=_count_of_township(issues, "region_id", n=Count("pk", filter=_overdue_q(on))),
+            n_unfed=_count_of_township(issues, "region_id", n=Count("pk", filter=_unfed_q(on))),
         )
-    return out
+        .order_by("code")
+    )
+    return [
+        {
+            "township": t,
+            "rooms": t.n_rooms,
+            "standards": t.n_standards,
+            "issues": t.n_overdue + t.n_unfed,
+            "overdue": t.n_overdue,
+            "unfed": t.n_unfed,
+            "deputies": t.n_deputies,
+        }
+        for t in townships
+    ]

@@ -4,6 +4,7 @@ dashboard panels, and the receptions a deputy took part in on its duty file."""
 
 from deputies.panels import duty_file_panels
 from org import menu
+from org.batch import LazyList
 from org.panels import dashboard_panels
 from org.roles import Role
 
@@ -62,7 +63,7 @@ def _voter_issues_panel(request, region):
     if region is None:
         return None
     counts = selectors.issue_state_counts(VoterIssue.objects.for_user(request.user).in_region(region))
-    states = [(value, label, counts[value]) for value, label in VoterIssue.State.choices]
+    states = LazyList(lambda: [(value, label, counts[value]) for value, label in VoterIssue.State.choices])
     return {"counts": counts, "states": states}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
+from org.batch import aggregate
+
 from .models import Standard, StandardItem, Station, StationItemState
 from .services import HEADLINE_STANDARD
 
@@ -69,7 +71,8 @@ def failing_headline(qs):
 
 def station_counts(stations) -> dict:
     """Rooms in use, by kind, and those failing the headline standard: one aggregate query."""
-    return stations.filter(active=True).aggregate(
+    return aggregate(
+        stations.filter(active=True),
         total=Count("pk"),
         homes=Count("pk", filter=Q(kind=Station.Kind.HOME)),
         liaisons=Count("pk", filter=Q(kind=Station.Kind.LIAISON)),

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 
 from deputies.models import Deputy, Mandate
+from org.batch import aggregate, derived
 from org.models import user_memberships
 from org.roles import Role
 
@@ -95,23 +96,26 @@ def activity_counts(qs, *, year: int) -> dict:
     start, end = year_range(year)
     in_year = Q(status=Activity.Status.CONFIRMED, date__gte=start, date__lte=end)
     aggregates = {f"kind_{kind}": Count("pk", filter=in_year & Q(kind=kind)) for kind in Activity.Kind.values}
-    row = qs.filter(Q(date__gte=start, date__lte=end) | Q(status=Activity.Status.PENDING)).aggregate(
+    row = aggregate(
+        qs.filter(Q(date__gte=start, date__lte=end) | Q(status=Activity.Status.PENDING)),
         total=Count("pk", filter=in_year),
         pending=Count("pk", filter=Q(status=Activity.Status.PENDING)),
         rejected=Count("pk", filter=Q(status=Activity.Status.REJECTED, date__gte=start, date__lte=end)),
         training_attendance=Sum("attendance", filter=in_year & Q(kind=Activity.Kind.TRAINING)),
         **aggregates,
     )
-    return {
-        "year": year,
-        "total": row["total"],
-        "pending": row["pending"],
-        "rejected": row["rejected"],
-        "training_attendance": row["training_attendance"] or 0,
-        "by_kind": [
-            {"kind": kind, "label": label, "count": row[f"kind_{kind}"]} for kind, label in Activity.Kind.choices
-        ],
-    }
+    return derived(
+        lambda: {
+            "year": year,
+            "total": row["total"],
+            "pending": row["pending"],
+            "rejected": row["rejected"],
+            "training_attendance": row["training_attendance"] or 0,
+            "by_kind": [
+                {"kind": kind, "label": label, "count": row[f"kind_{kind}"]} for kind, label in Activity.Kind.choices
+            ],
+        }
+    )
 
 
 def deputy_activities(*, deputy: Deputy, user):

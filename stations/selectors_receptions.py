@@ -12,6 +12,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from deputies.models import Deputy, Mandate
+from org.batch import aggregate
 from org.models import user_memberships
 from org.roles import REGION_READ_ROLES, Role
 
@@ -74,7 +75,7 @@ def issue_state_counts(qs) -> dict:
     aggregates["total"] = Count("pk")
     aggregates["overdue"] = Count("pk", filter=overdue_q())
     aggregates["not_fed_back"] = Count("pk", filter=Q(state__in=NOT_FED_BACK_STATES))
-    return qs.aggregate(**aggregates)
+    return aggregate(qs, **aggregates)
 
 
 def overdue_issues(qs):

@@ -42,13 +42,14 @@ PAGES = [
     ("clerk_a", "deputies:deputy-list", 11),
     ("county_admin", "org:job-list", 9),
     ("clerk_a", "org:job-list", 8),
-    # Home = the page (session, user, memberships, region, menu…) plus each panel's own
-    # constant queries: region 1, deputies 2 (county) / 1, meetings 3, compliance 9 (four
-    # counts + four grouped per-township counts + the townships) / 4, stations 1, voter
-    # issues 1, activities 1, suggestions 1, supervision 2, livelihood 2, star ratings 3,
-    # assessment 2 (county) / 1.
-    ("county_admin", "home", 37),
-    ("clerk_a", "home", 28),
+    # Home = the page (session read and write, user, memberships, the region picker) plus
+    # the panels' lists and grouped tables (deputies by township, meetings 2–3, compliance
+    # by township 1, supervision, livelihood, star ratings, assessment 1–2, jobs) and ONE
+    # query for every panel's counts together (org.batch). The year dashboard likewise.
+    ("county_admin", "home", 19),
+    ("clerk_a", "home", 15),
+    ("county_admin", "assessments:dashboard", 15),
+    ("clerk_a", "assessments:dashboard", 18),
     ("auditor", "org:audit-list", 8),
 ]
 

@@ -1,0 +1,196 @@
+"""One round trip for the one-row aggregates of a page.
+
+A dashboard is a registry of panels from four apps, and most panels ask a handful of counts
+(`COUNT(*) FILTER (…)` over one scoped queryset). Asked one by one they cost a query each;
+inside `batched()` they are collected and sent together as
+
+    SELECT b0."total", b0."women", b1."open", … FROM (<aggregate 0>) b0 CROSS JOIN (<aggregate 1>) b1 …
+
+Each part is exactly the SQL `QuerySet.aggregate()` would run (no GROUP BY, so one row), so
+the database does the same work; only the round trips go. The values come back through the
+same converters `aggregate()` uses, so a caller cannot tell the difference.
+
+`aggregate(qs, **aggs)` returns a read-only mapping. Inside `batched()` it is lazy: the
+batch runs when any of its values is first read, taking every aggregate asked so far. A panel
+registry therefore asks all its panels for their context first and renders them after.
+Outside `batched()` the mapping is filled at once, as `qs.aggregate()` would be.
+
+`derived(fn)` (a mapping) and `LazyList(fn)` (a list) are computed from such values on first
+read, for selectors that add or combine counts without forcing the batch early.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import Value
+
+_current: contextvars.ContextVar[AggregateBatch | None] = contextvars.ContextVar("aggregate_batch", default=None)
+
+
+class _Part:
+    __slots__ = ("sql", "params", "names", "exprs", "empty", "values")
+
+    def __init__(self, sql, params, names, exprs, empty):
+        self.sql, self.params, self.names, self.exprs, self.empty = sql, params, names, exprs, empty
+        self.values: dict[str, Any] | None = None
+
+
+class AggregateBatch:
+    """Aggregates waiting to be sent in one query (see the module docstring)."""
+
+    def __init__(self, using: str | None = None):
+        self.using = using
+        self._pending: list[_Part] = []
+        self.queries = 0
+
+    def add(self, qs, aggregates: dict) -> LazyRow:
+        if qs.query.is_sliced or qs.query.distinct or qs.query.combinator:
+            # Their aggregate needs a subquery of its own; aggregate() knows how, the batch does not.
+            raise TypeError("aggregate(): sliced, distinct or combined querysets are not batched")
+        using = self.using or router.db_for_read(qs.model)
+        if self.using is None:
+            self.using = using
+        elif using != self.using:
+            raise TypeError("aggregate(): every queryset of a batch must use the same database")
+        names = list(aggregates)
+        # values(<a constant>) + annotate: an aggregate over the whole queryset with no GROUP BY
+        # (a constant has no group-by columns), the query aggregate() itself would build.
+        row_qs = qs.order_by().values(_batch_one=Value(1)).annotate(**aggregates).values(*names)
+        exprs = [row_qs.query.annotations[n] for n in names]
+        empty = {n: getattr(e, "empty_result_set_value", None) for n, e in zip(names, exprs, strict=True)}
+        try:
+            sql, params = row_qs.query.sql_with_params()
+        except EmptyResultSet:
+            # e.g. pk__in=[]: aggregate() answers without asking the database.
+            part = _Part("", (), names, exprs, empty)
+            part.values = dict(empty)
+            return LazyRow(self, part)
+        part = _Part(sql, params, names, exprs, empty)
+        self._pending.append(part)
+        return LazyRow(self, part)
+
+    def run(self) -> None:
+        """Send every pending aggregate in one query."""
+        parts, self._pending = self._pending, []
+        if not parts:
+            return
+        connection = connections[self.using]
+        qn = connection.ops.quote_name
+        columns, sources, params = [], [], []
+        for i, part in enumerate(parts):
+            alias = f"b{i}"
+            columns += [f"{alias}.{qn(n)}" for n in part.names]
+            sources.append(f"({part.sql}) {alias}")
+            params += list(part.params)
+        # Only Django's compiled SQL and quoted aliases go into the text; values stay parameters.
+        sql = f"SELECT {', '.join(columns)} FROM {' CROSS JOIN '.join(sources)}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        self.queries += 1
+        pos = 0
+        for part in parts:
+            values = {}
+            for name, expr in zip(part.names, part.exprs, strict=True):
+                value = row[pos]
+                pos += 1
+                for convert in connection.ops.get_db_converters(expr) + expr.get_db_converters(connection):
+                    value = convert(value, expr, connection)
+                values[name] = value
+            part.values = values
+
+
+class LazyRow(Mapping):
+    """The values of one aggregate; reading any of them runs the batch if it has not run."""
+
+    def __init__(self, batch: AggregateBatch, part: _Part):
+        self._batch, self._part = batch, part
+
+    def _values(self) -> dict[str, Any]:
+        if self._part.values is None:
+            self._batch.run()
+        return self._part.values
+
+    def __getitem__(self, key):
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._part.names)
+
+    def __len__(self) -> int:
+        return len(self._part.names)
+
+    def __repr__(self) -> str:
+        state = self._part.values if self._part.values is not None else "pending"
+        return f"<LazyRow {state}>"
+
+
+class derived(Mapping):  # noqa: N801 (used like a function)
+    """A mapping computed by `fn()` the first time it is read."""
+
+    def __init__(self, fn: Callable[[], Mapping]):
+        self._fn = fn
+        self._data: Mapping | None = None
+
+    def _values(self) -> Mapping:
+        if self._data is None:
+            self._data = self._fn()
+        return self._data
+
+    def __getitem__(self, key):
+        return self._values()[key]
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+class LazyList(Sequence):
+    """A list computed by `fn()` the first time it is read."""
+
+    def __init__(self, fn: Callable[[], list]):
+        self._fn = fn
+        self._data: list | None = None
+
+    def _values(self) -> list:
+        if self._data is None:
+            self._data = list(self._fn())
+        return self._data
+
+    def __getitem__(self, index):
+        return self._values()[index]
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+def aggregate(qs, **aggregates) -> Mapping:
+    """`qs.aggregate(**aggregates)`, sent with the other aggregates of the current batch."""
+    batch = _current.get()
+    if batch is None:
+        return qs.aggregate(**aggregates)
+    return batch.add(qs, aggregates)
+
+
+@contextlib.contextmanager
+def batched(using: str | None = None):
+    """Collect the `aggregate()` calls made inside into one query, sent on first read. Inside
+    another `batched()`, the calls join the outer batch."""
+    outer = _current.get()
+    if outer is not None and (using is None or using == outer.using):
+        yield outer
+        return
+    batch = AggregateBatch(using)
+    token = _current.set(batch)
+    try:
+        yield batch
+    finally:
+        _current.reset(token)
