@@ -101,7 +101,7 @@ def unmet_items(rooms) -> dict[int, list[str]]:
     county_ids = {r.township.parent_id for r in rooms}
     items = list(
         StandardItem.objects.filter(
-            standard__name=HEADLINE_STANDARD, standard__active=True, standard__region_id__in=county_ids
+            standard__in=selectors.current_headline_standards(), standard__region_id__in=county_ids
         )
         .select_related("standard")
         .order_by("standard__region_id", "order", "pk")

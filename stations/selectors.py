@@ -45,9 +45,19 @@ def checklist(station: Station, standard: Standard) -> list[dict]:
     return rows
 
 
+def current_headline_standards():
+    """Each county's active 六有 of its latest year. A county keeps last year's checklist
+    active for the records filled in against it; a room is judged by the current one, or it
+    would be listed twice for an item, once per year."""
+    newer = Standard.objects.filter(
+        name=HEADLINE_STANDARD, active=True, region_id=OuterRef("region_id"), year__gt=OuterRef("year")
+    )
+    return Standard.objects.filter(name=HEADLINE_STANDARD, active=True).exclude(Exists(newer))
+
+
 def with_headline_counts(qs):
-    """Annotate met and gap counts against the headline standard (六有)."""
-    headline = Q(item_states__item__standard__name=HEADLINE_STANDARD, item_states__item__standard__active=True)
+    """Annotate met and gap counts against the headline standard (六有) of the latest year."""
+    headline = Q(item_states__item__standard__in=current_headline_standards())
     return qs.annotate(
         met_count=Count("item_states", filter=headline & Q(item_states__state=MET)),
         gap_count=Count("item_states", filter=headline & ~Q(item_states__state=MET)),
@@ -55,17 +65,16 @@ def with_headline_counts(qs):
 
 
 def _unmet_headline():
-    """Items of the room's county's active 六有 the room has not met (or not filled in)."""
+    """Items of the room's county's current 六有 the room has not met (or not filled in)."""
     met_state = StationItemState.objects.filter(station=OuterRef(OuterRef("pk")), item=OuterRef("pk"), state=MET)
     return StandardItem.objects.filter(
-        standard__name=HEADLINE_STANDARD,
-        standard__active=True,
+        standard__in=current_headline_standards(),
         standard__region_id=OuterRef("township__parent_id"),
     ).exclude(Exists(met_state))
 
 
 def failing_headline(qs):
-    """Rooms with an item of their county's active 六有 not met (or not filled in)."""
+    """Rooms with an item of their county's current 六有 not met (or not filled in)."""
     return qs.filter(Exists(_unmet_headline()))
 
 

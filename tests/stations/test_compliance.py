@@ -18,7 +18,7 @@ from django.urls import reverse
 from deputies.models import Deputy, Mandate
 from org.panels import dashboard_panels
 from org.roles import Role
-from stations import compliance
+from stations import compliance, selectors
 from stations.models import Activity, DutyRoster, StandardItem, Station, StationItemState, VoterIssue
 from stations.services import standards_preload
 from tests.factories import (
@@ -127,6 +127,27 @@ def test_failing_rooms_take_a_gap_or_a_blank_not_a_room_meeting_every_item(world
     unmet = compliance.unmet_items(failing.select_related("township"))
     assert unmet[partly.pk] == ["有活动"]
     assert unmet[blank.pk] == ["有场所", "有标识", "有人员", "有制度", "有活动", "有资料"]
+
+
+def test_rooms_are_judged_by_this_years_checklist_not_last_years_too(world):
+    """A county keeps last year's 六有 active for its records: a room that met this year's
+    items is not failing for last year's blanks, and a gap is listed once, not once a year."""
+    standards_preload(county=world.county, year=ON.year - 1)
+    standards_preload(county=world.county, year=ON.year)
+    this_year = list(
+        StandardItem.objects.filter(standard__name="六有", standard__region=world.county, standard__year=ON.year)
+    )
+    met_now = liaison(world.village_a, "今年全达标站")
+    one_gap = liaison(world.village_a, "今年缺一项站")
+    for item in this_year:
+        StationItemState.objects.create(station=met_now, item=item, state=MET)
+        if item.title != "有标识":
+            StationItemState.objects.create(station=one_gap, item=item, state=MET)
+    failing = compliance.failing_rooms(Station.objects.all())
+    assert names(failing) == {"今年缺一项站"}
+    assert compliance.unmet_items(failing.select_related("township")) == {one_gap.pk: ["有标识"]}
+    counts = {r.pk: (r.met_count, r.gap_count) for r in selectors.with_headline_counts(Station.objects.all())}
+    assert counts[met_now.pk] == (6, 0)
 
 
 def issue(township, content, **kw):
