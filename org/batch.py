@@ -17,6 +17,9 @@ Outside `batched()` the mapping is filled at once, as `qs.aggregate()` would be.
 
 `derived(fn)` (a mapping) and `LazyList(fn)` (a list) are computed from such values on first
 read, for selectors that add or combine counts without forcing the batch early.
+
+`annotate_grouped(base, name=(qs, field, aggregate), …)` is the per-row counterpart: rows of
+a base queryset (the townships) each with grouped counts of other querysets, in one query.
 """
 
 from __future__ import annotations
@@ -170,6 +173,45 @@ class LazyList(Sequence):
 
     def __len__(self) -> int:
         return len(self._values())
+
+
+def annotate_grouped(base, *, order_by: tuple[str, ...] = ("pk",), **groups) -> list:
+    """The rows of `base` (a queryset), each with one attribute per `groups` entry:
+    `name=(qs, field, aggregate)` is `aggregate` over the rows of `qs` whose `field` is the
+    base row's primary key, 0 where it has none. One query: each group is computed once,
+    GROUP BY `field`, and LEFT JOINed to the base rows, so a province's 1,300 townships cost
+    what the grouped counts cost, not 1,300 correlated lookups per group.
+
+    The instances come from `base.model.objects.raw()` (no select_related)."""
+    model = base.model
+    connection = connections[router.db_for_read(model)]
+    qn = connection.ops.quote_name
+    pk_column = model._meta.pk.column
+    try:
+        base_sql, params = base.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    params = list(params)
+    columns, joins = ["base.*"], []
+    for i, (name, (qs, field, agg)) in enumerate(groups.items()):
+        try:
+            sql, part_params = qs.order_by().values(field).annotate(_n=agg).values(field, "_n").query.sql_with_params()
+        except EmptyResultSet:
+            columns.append(f"0 AS {qn(name)}")
+            continue
+        alias = f"g{i}"
+        column = qs.model._meta.get_field(field.removesuffix("_id")).column if field.endswith("_id") else field
+        columns.append(f"COALESCE({alias}.{qn('_n')}, 0) AS {qn(name)}")
+        joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.{qn(column)} = base.{qn(pk_column)}")
+        params += list(part_params)
+    order = []
+    for name in order_by:
+        desc = name.startswith("-")
+        field = model._meta.pk if name.lstrip("-") == "pk" else model._meta.get_field(name.lstrip("-"))
+        order.append(f"base.{qn(field.column)}{' DESC' if desc else ''}")
+    # Django's compiled SQL, quoted names and constants only; every value stays a parameter.
+    sql = f"SELECT {', '.join(columns)} FROM ({base_sql}) base {' '.join(joins)} ORDER BY {', '.join(order)}"  # noqa: S608
+    return list(model.objects.raw(sql, params))
 
 
 def aggregate(qs, **aggregates) -> Mapping:

@@ -24,12 +24,11 @@ import datetime
 from collections.abc import Mapping
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from deputies.models import Deputy, Mandate
 from deputies.selectors import has_mandate
-from org.batch import aggregate, batched, derived
+from org.batch import aggregate, annotate_grouped, batched, derived
 from org.models import Region
 
 from . import selectors
@@ -195,32 +194,19 @@ def compliance_counts(user, region: Region | None, *, on: datetime.date) -> Mapp
     )
 
 
-def _count_of_township(qs, field: str, **aggregates):
-    """A correlated count of `qs`'s rows whose `field` is the outer township."""
-    if not aggregates:
-        aggregates = {"n": Count("pk")}
-    ((name, agg),) = aggregates.items()
-    rows = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(**{name: agg}).values(name)
-    return Coalesce(Subquery(rows), 0)
-
-
 def counts_by_township(user, region: Region, *, on: datetime.date) -> list[dict]:
-    """The same counts per township under `region`, in one query: the townships, each with
-    a correlated count per list (each an index lookup by township, whatever their number)."""
+    """The same counts per township under `region`, in one query: the townships with each
+    list grouped by township and joined to them (org.batch.annotate_grouped)."""
     src = scoped_sources(user, region)
     issues = late_issues(src["issues"], on=on)
-    townships = (
-        Region.objects.townships()
-        .for_user(user)
-        .in_region(region)
-        .annotate(
-            n_rooms=_count_of_township(idle_rooms(src["stations"], on=on), "township_id"),
-            n_standards=_count_of_township(failing_rooms(src["stations"]), "township_id"),
-            n_deputies=_count_of_township(idle_deputies(src["deputies"], on=on), "region_id"),
-            n_overdue=_count_of_township(issues, "region_id", n=Count("pk", filter=_overdue_q(on))),
-            n_unfed=_count_of_township(issues, "region_id", n=Count("pk", filter=_unfed_q(on))),
-        )
-        .order_by("code")
+    townships = annotate_grouped(
+        Region.objects.townships().for_user(user).in_region(region),
+        order_by=("code",),
+        n_rooms=(idle_rooms(src["stations"], on=on), "township_id", Count("pk")),
+        n_standards=(failing_rooms(src["stations"]), "township_id", Count("pk")),
+        n_deputies=(idle_deputies(src["deputies"], on=on), "region_id", Count("pk")),
+        n_overdue=(issues, "region_id", Count("pk", filter=_overdue_q(on))),
+        n_unfed=(issues, "region_id", Count("pk", filter=_unfed_q(on))),
     )
     return [
         {

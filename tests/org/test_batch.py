@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import PointEntry
-from org.batch import LazyList, aggregate, batched, derived
+from org.batch import LazyList, aggregate, annotate_grouped, batched, derived
 from org.models import Region
 from stations.models import Station, VoterIssue
 from tests.factories import PointEntryFactory, StationFactory, VoterIssueFactory
@@ -110,3 +110,33 @@ def test_distinct_and_sliced_querysets_are_refused(rows):
             aggregate(Station.objects.distinct(), n=Count("pk"))
         with pytest.raises(TypeError):
             aggregate(Station.objects.all()[:1], n=Count("pk"))
+
+
+def test_annotate_grouped_counts_each_base_row_and_zero_for_none(rows):
+    world = rows
+    VoterIssueFactory(region=world.town_a, state=VoterIssue.State.REFERRED)
+    townships = Region.objects.filter(kind="township")
+    with CaptureQueriesContext(connection) as ctx:
+        got = annotate_grouped(
+            townships,
+            order_by=("-name",),
+            n_issues=(VoterIssue.objects.all(), "region_id", Count("pk")),
+            n_referred=(VoterIssue.objects.all(), "region_id", Count("pk", filter=Q(state=VoterIssue.State.REFERRED))),
+            n_rooms=(Station.objects.filter(kind=Station.Kind.LIAISON), "township_id", Count("pk")),
+            n_none=(Station.objects.filter(pk__in=[]), "township_id", Count("pk")),
+        )
+    assert len(ctx) == 1
+    assert [t.name for t in got] == sorted((t.name for t in townships), reverse=True)
+    by_name = {t.name: (t.n_issues, t.n_referred, t.n_rooms, t.n_none) for t in got}
+    for t in townships:
+        expected = (
+            VoterIssue.objects.filter(region=t).count(),
+            VoterIssue.objects.filter(region=t, state=VoterIssue.State.REFERRED).count(),
+            Station.objects.filter(township=t, kind=Station.Kind.LIAISON).count(),
+            0,
+        )
+        assert by_name[t.name] == expected
+    assert by_name["甲镇"] == (2, 1, 1, 0) and by_name["乙镇"] == (1, 0, 0, 0)
+    assert (
+        annotate_grouped(Region.objects.filter(pk__in=[]), n=(Station.objects.all(), "township_id", Count("pk"))) == []
+    )
