@@ -16,4 +16,12 @@ class OrgConfig(AppConfig):
     verbose_name = "组织与权限"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from . import audit, demo, jobs  # noqa: F401  (connect receivers, register job kinds and the demo seeder)
+        from .context_processors import region_changed
+        from .models import Region
+
+        # A changed region makes the cached region pickers stale.
+        post_save.connect(region_changed, sender=Region, dispatch_uid="org.region_changed.save")
+        post_delete.connect(region_changed, sender=Region, dispatch_uid="org.region_changed.delete")

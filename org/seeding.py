@@ -355,6 +355,11 @@ def bulk_create_regions(specs: Iterable[RegionSpec], batch_size: int = 1000) -> 
         else:  # a backend that does not return ids from a bulk insert
             ids.update(_codes_in_db([r.code for r in rows]))
         created += len(rows)
+    if created:
+        # bulk_create sends no post_save: the cached region pickers must be told.
+        from .context_processors import bump_regions_version
+
+        bump_regions_version()
     return created
 
 

@@ -187,6 +187,35 @@ def test_county_admin_switches_to_one_township(world, rows, login):
     assert names_on(c.get(ROSTER), "甲镇代表张三", "乙镇代表李四") == {"甲镇代表张三", "乙镇代表李四"}
 
 
+def picker(response) -> str:
+    text = response.content.decode()
+    start = text.index('<select name="region"')
+    return text[start : text.index("</select>", start)]
+
+
+def test_region_picker_is_cached_shows_each_users_choice_and_follows_a_renamed_region(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    other_admin = member(world.county, Role.COUNTY_ADMIN, username="county2")
+    c = login(world.county_admin)
+    c.post(SWITCH, {"region": world.town_b.pk})
+    first = picker(c.get(ROSTER))
+    assert f'<option value="{world.town_b.pk}" selected>' in first and "乙镇" in first
+    # The same counties, another user on the whole county: the cached options, its own choice.
+    other = login(other_admin)
+    with CaptureQueriesContext(connection) as ctx:
+        second = picker(other.get(ROSTER))
+    assert f'<option value="{world.county.pk}" selected>' in second
+    assert f'<option value="{world.town_b.pk}" selected>' not in second
+    # The picker's own query (counties and townships) is not asked again.
+    assert not [q for q in ctx.captured_queries if 'FROM "org_region"' in q["sql"] and "'county'" in q["sql"]]
+    # A renamed township shows at once under its new name.
+    world.town_b.name = "乙镇（改名）"
+    world.town_b.save()
+    assert "乙镇（改名）" in picker(other.get(ROSTER))
+
+
 def test_region_switch_refuses_an_unsafe_next(world, login):
     c = login(world.county_admin)
     r = c.post(SWITCH, {"region": world.town_a.pk, "next": "//evil.example.com/"})
