@@ -2,6 +2,7 @@ import hashlib
 import uuid
 
 from django.core.cache import cache
+from django.db import connections
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
@@ -13,7 +14,13 @@ from .selectors import switchable_regions
 # The region picker's options are the same for every user of the same counties and change
 # only when a region does: they are kept in the cache (Redis in production) this long.
 SWITCH_CACHE_SECONDS = 600
-REGIONS_VERSION_KEY = "org:regions-version"
+
+
+def _key(name: str) -> str:
+    # The options are rows of this database: two portals (or two test processes) sharing one
+    # Redis must not read each other's.
+    db = str(connections["default"].settings_dict["NAME"])
+    return f"org:{hashlib.sha256(db.encode()).hexdigest()[:12]}:{name}"
 
 
 def portal(request):
@@ -45,7 +52,7 @@ def portal(request):
 def bump_regions_version() -> None:
     """Forget every cached region picker (a region was added, renamed, moved or removed).
     Connected to Region's save and delete in OrgConfig.ready(); bulk loads call it."""
-    cache.set(REGIONS_VERSION_KEY, uuid.uuid4().hex, None)
+    cache.set(_key("regions-version"), uuid.uuid4().hex, None)
 
 
 def region_changed(sender, **kwargs):
@@ -60,9 +67,10 @@ def region_switch_menu(user, active) -> str:
     paths = sorted({m.region.path for m in user_memberships(user) if m.role == Role.COUNTY_ADMIN})
     if not paths:
         return ""
-    key = "org:region-switch:" + hashlib.sha256("|".join(paths).encode()).hexdigest()
-    found = cache.get_many([REGIONS_VERSION_KEY, key])
-    version = found.get(REGIONS_VERSION_KEY)
+    version_key = _key("regions-version")
+    key = _key("region-switch:" + hashlib.sha256("|".join(paths).encode()).hexdigest())
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
     entry = found.get(key)
     if entry is None or entry[0] != version:
         regions = switchable_regions(user)
