@@ -44,12 +44,11 @@ def deputy_entries(entries, deputy, year: int):
 
 def entries_total(entries) -> Decimal:
     """The counted sum of `entries` (capped lines left out)."""
-    return entries.filter(capped=False).aggregate(s=Sum("points"))["s"] or Decimal(0)
+    return entries_total_row(entries)["s"] or Decimal(0)
 
 
 def entries_total_row(entries):
-    """The same sum as `entries_total`, as {"s": sum or None} asked with the page's other
-    counts (org.batch)."""
+    """{"s": the counted sum or None}, asked with the page's other counts (org.batch)."""
     return aggregate(entries.filter(capped=False), s=Sum("points"))
 
 

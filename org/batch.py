@@ -37,10 +37,10 @@ _current: contextvars.ContextVar[AggregateBatch | None] = contextvars.ContextVar
 
 
 class _Part:
-    __slots__ = ("sql", "params", "names", "exprs", "empty", "values")
+    __slots__ = ("sql", "params", "names", "exprs", "values")
 
-    def __init__(self, sql, params, names, exprs, empty):
-        self.sql, self.params, self.names, self.exprs, self.empty = sql, params, names, exprs, empty
+    def __init__(self, sql, params, names, exprs):
+        self.sql, self.params, self.names, self.exprs = sql, params, names, exprs
         self.values: dict[str, Any] | None = None
 
 
@@ -50,7 +50,6 @@ class AggregateBatch:
     def __init__(self, using: str | None = None):
         self.using = using
         self._pending: list[_Part] = []
-        self.queries = 0
 
     def add(self, qs, aggregates: dict) -> LazyRow:
         if qs.query.is_sliced or qs.query.distinct or qs.query.combinator:
@@ -66,15 +65,14 @@ class AggregateBatch:
         # (a constant has no group-by columns), the query aggregate() itself would build.
         row_qs = qs.order_by().values(_batch_one=Value(1)).annotate(**aggregates).values(*names)
         exprs = [row_qs.query.annotations[n] for n in names]
-        empty = {n: getattr(e, "empty_result_set_value", None) for n, e in zip(names, exprs, strict=True)}
         try:
             sql, params = row_qs.query.sql_with_params()
         except EmptyResultSet:
             # e.g. pk__in=[]: aggregate() answers without asking the database.
-            part = _Part("", (), names, exprs, empty)
-            part.values = dict(empty)
+            part = _Part("", (), names, exprs)
+            part.values = {n: getattr(e, "empty_result_set_value", None) for n, e in zip(names, exprs, strict=True)}
             return LazyRow(self, part)
-        part = _Part(sql, params, names, exprs, empty)
+        part = _Part(sql, params, names, exprs)
         self._pending.append(part)
         return LazyRow(self, part)
 
@@ -96,7 +94,6 @@ class AggregateBatch:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-        self.queries += 1
         pos = 0
         for part in parts:
             values = {}
@@ -134,14 +131,14 @@ class LazyRow(Mapping):
         return f"<LazyRow {state}>"
 
 
-class derived(Mapping):  # noqa: N801 (used like a function)
-    """A mapping computed by `fn()` the first time it is read."""
+class _Computed:
+    """The value of `fn()`, computed the first time it is read."""
 
-    def __init__(self, fn: Callable[[], Mapping]):
+    def __init__(self, fn: Callable[[], Any]):
         self._fn = fn
-        self._data: Mapping | None = None
+        self._data = None
 
-    def _values(self) -> Mapping:
+    def _values(self):
         if self._data is None:
             self._data = self._fn()
         return self._data
@@ -156,59 +153,53 @@ class derived(Mapping):  # noqa: N801 (used like a function)
         return len(self._values())
 
 
-class LazyList(Sequence):
+class derived(_Computed, Mapping):  # noqa: N801 (used like a function)
+    """A mapping computed by `fn()` the first time it is read."""
+
+
+class LazyList(_Computed, Sequence):
     """A list computed by `fn()` the first time it is read."""
-
-    def __init__(self, fn: Callable[[], list]):
-        self._fn = fn
-        self._data: list | None = None
-
-    def _values(self) -> list:
-        if self._data is None:
-            self._data = list(self._fn())
-        return self._data
-
-    def __getitem__(self, index):
-        return self._values()[index]
-
-    def __len__(self) -> int:
-        return len(self._values())
 
 
 def annotate_grouped(base, *, order_by: tuple[str, ...] = ("pk",), **groups) -> list:
     """The rows of `base` (a queryset), each with one attribute per `groups` entry:
     `name=(qs, field, aggregate)` is `aggregate` over the rows of `qs` whose `field` is the
-    base row's primary key, 0 where it has none. One query: each group is computed once,
-    GROUP BY `field`, and LEFT JOINed to the base rows, so a province's 1,300 townships cost
-    what the grouped counts cost, not 1,300 correlated lookups per group.
+    base row's primary key, 0 where it has none. One query: each queryset is grouped once by
+    `field` (entries over the same queryset and field share one GROUP BY) and LEFT JOINed to
+    the base rows, so a province's 1,300 townships cost what the grouped counts cost, not
+    1,300 correlated lookups per entry.
 
     The instances come from `base.model.objects.raw()` (no select_related)."""
     model = base.model
     connection = connections[router.db_for_read(model)]
     qn = connection.ops.quote_name
-    pk_column = model._meta.pk.column
     try:
         base_sql, params = base.order_by().query.sql_with_params()
     except EmptyResultSet:
         return []
     params = list(params)
-    columns, joins = ["base.*"], []
-    for i, (name, (qs, field, agg)) in enumerate(groups.items()):
+    # (the grouped queryset's SQL, field) -> (qs, field, {name: aggregate}), in the order asked.
+    shared: dict[tuple, tuple] = {}
+    columns = ["base.*"]
+    for name, (qs, field, agg) in groups.items():
         try:
-            sql, part_params = qs.order_by().values(field).annotate(_n=agg).values(field, "_n").query.sql_with_params()
+            key = (*qs.order_by().values(field).query.sql_with_params(), field)
         except EmptyResultSet:
             columns.append(f"0 AS {qn(name)}")
             continue
+        shared.setdefault(key, (qs, field, {}))[2][name] = agg
+    joins = []
+    for i, (qs, field, aggs) in enumerate(shared.values()):
         alias = f"g{i}"
-        column = qs.model._meta.get_field(field.removesuffix("_id")).column if field.endswith("_id") else field
-        columns.append(f"COALESCE({alias}.{qn('_n')}, 0) AS {qn(name)}")
-        joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.{qn(column)} = base.{qn(pk_column)}")
+        sql, part_params = qs.order_by().values(field).annotate(**aggs).values(field, *aggs).query.sql_with_params()
+        columns += [f"COALESCE({alias}.{qn(name)}, 0) AS {qn(name)}" for name in aggs]
+        column = qs.model._meta.get_field(field).column
+        joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.{qn(column)} = base.{qn(model._meta.pk.column)}")
         params += list(part_params)
     order = []
     for name in order_by:
-        desc = name.startswith("-")
         field = model._meta.pk if name.lstrip("-") == "pk" else model._meta.get_field(name.lstrip("-"))
-        order.append(f"base.{qn(field.column)}{' DESC' if desc else ''}")
+        order.append(f"base.{qn(field.column)}{' DESC' if name.startswith('-') else ''}")
     # Django's compiled SQL, quoted names and constants only; every value stays a parameter.
     sql = f"SELECT {', '.join(columns)} FROM ({base_sql}) base {' '.join(joins)} ORDER BY {', '.join(order)}"  # noqa: S608
     return list(model.objects.raw(sql, params))
